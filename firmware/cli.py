@@ -1,0 +1,133 @@
+"""The ``minipbx`` command: run the box, inspect it, and change its configuration safely."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from pathlib import Path
+
+from firmware.config import Config, ConfigError, load_config
+from firmware.config.sample import write_sample_if_missing
+from firmware.home import Home
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="minipbx", description=__doc__)
+    parser.add_argument("--home", help="the box's data directory (default $MINIPBX_HOME or ./var)")
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("run", help="start Kamailio and the engine in the foreground")
+    commands.add_parser("engine", help="run only the engine (Kamailio runs elsewhere)")
+    cdr = commands.add_parser("cdr", help="recent calls")
+    cdr.add_argument("--json", action="store_true", help="print a JSON list")
+    cdr.add_argument("--limit", type=int, default=50)
+    config = commands.add_parser("config", help="check a pbx.toml")
+    config_commands = config.add_subparsers(dest="config_command", required=True)
+    check = config_commands.add_parser("check", help="validate a file; changes nothing")
+    check.add_argument("file", type=Path)
+    commands.add_parser("reload", help="apply pbx.toml to the running box (same as SIGHUP)")
+    args = parser.parse_args(argv)
+    home = Home.from_env(args.home)
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+    handler = {
+        "run": _run,
+        "engine": _engine,
+        "cdr": _cdr,
+        "config": _config_check,
+        "reload": _reload,
+    }[args.command]
+    return handler(home, args)
+
+
+def _load(path: Path) -> Config | None:
+    try:
+        return load_config(path)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        print(f"minipbx: {path} refused; nothing was changed", file=sys.stderr)
+        return None
+
+
+def _run(home: Home, args: argparse.Namespace) -> int:
+    from firmware.supervisor import PortBusyError, run_box
+
+    if write_sample_if_missing(home.config):
+        print(f"minipbx: wrote the sample office to {home.config}", file=sys.stderr)
+    config = _load(home.config)
+    if config is None:
+        return 1
+
+    def ready() -> None:
+        net = config.network
+        print(
+            f"minipbx: {config.system.name} is up. Phones register to "
+            f"{net.sip_address}:{net.sip_port} (UDP or TCP), domain {config.system.sip_domain};\n"
+            f"         extensions and passwords are in {home.config}. Ctrl-C stops the box.",
+            file=sys.stderr,
+        )
+
+    try:
+        return run_box(config, home, on_ready=ready)
+    except PortBusyError as exc:
+        print(f"minipbx: {exc}", file=sys.stderr)
+        return 1
+
+
+def _engine(home: Home, args: argparse.Namespace) -> int:
+    from firmware.engine.engine import Engine
+
+    config = _load(home.config)
+    if config is None:
+        return 1
+    Engine(config, home).run()
+    return 0
+
+
+def _cdr(home: Home, args: argparse.Namespace) -> int:
+    from firmware.store.cdr import CallRecords
+    from firmware.store.db import connect
+
+    records = CallRecords(connect(home.store)).recent(args.limit)
+    if args.json:
+        print(json.dumps(records, indent=2, ensure_ascii=False))
+        return 0
+    for r in records:
+        talk = f"{r['talk_seconds']:.0f}s" if r["talk_seconds"] is not None else "-"
+        print(
+            f"{r['started_at'][:19]}  {r['caller']:>6} -> {r['callee']:<16} "
+            f"{r['disposition'] or 'in progress':<12} {talk:>6}  {r['hangup_by'] or ''}"
+        )
+    return 0
+
+
+def _config_check(home: Home, args: argparse.Namespace) -> int:
+    config = _load(args.file)
+    if config is None:
+        return 1
+    print(f"{args.file}: OK ({len(config.extensions)} extensions)")
+    return 0
+
+
+def _reload(home: Home, args: argparse.Namespace) -> int:
+    from firmware.engine.control import send_command
+
+    try:
+        answer = send_command(home.control_socket, {"cmd": "reload"})
+    except OSError as exc:
+        print(f"minipbx: the engine is not running ({home.control_socket}: {exc})", file=sys.stderr)
+        return 1
+    if not answer.get("ok"):
+        print("\n".join(answer.get("errors", [])), file=sys.stderr)
+        print("minipbx: reload refused; the box keeps its running config", file=sys.stderr)
+        return 1
+    print(f"minipbx: reloaded ({answer['extensions']} extensions)")
+    for key in answer.get("restart_needed", []):
+        print(f"minipbx: [{key}] changed; it takes effect at the next start", file=sys.stderr)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

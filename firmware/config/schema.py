@@ -1,0 +1,142 @@
+"""The shape of pbx.toml: every key an installer may write, with its rules.
+
+Unknown keys are errors, not silently ignored: a typo such as ``pasword``
+must be caught at ``config check`` rather than leaving a phone unable to log in.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+import zoneinfo
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from firmware.routing.toneplans import TONE_PLANS
+
+Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
+ExtensionNumber = Annotated[
+    str, Field(pattern=r"^[1-8][0-9]{1,4}$", description="2 to 5 digits, not starting 0 or 9")
+]
+Seconds = Annotated[float, Field(gt=0, le=3600)]
+
+_HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$")
+_WEAK = {"password", "1234567890", "0123456789", "qwertyuiop", "changeme12", "administrator"}
+
+
+class Section(BaseModel):
+    """Common rules: unknown keys are refused and values are checked on assignment."""
+
+    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
+
+
+class System(Section):
+    name: str = Field("Office", min_length=1, max_length=80)
+    region: str = Field("RU", description="ISO 3166 country: numbering plan and tones")
+    language: Literal["ru", "de", "en"] = "ru"
+    area_code: Digits | Literal[""] = ""
+    timezone: str = "Europe/Moscow"
+    sip_domain: str
+    board: str = "sim"
+
+    @field_validator("region")
+    @classmethod
+    def _known_region(cls, value: str) -> str:
+        if value not in TONE_PLANS:
+            known = ", ".join(sorted(TONE_PLANS))
+            raise ValueError(f"no tone plan for region {value!r} (supported: {known})")
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_timezone(cls, value: str) -> str:
+        try:
+            zoneinfo.ZoneInfo(value)
+        except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (e.g. 'Europe/Moscow')") from None
+        return value
+
+    @field_validator("sip_domain")
+    @classmethod
+    def _hostname(cls, value: str) -> str:
+        if not _HOSTNAME.match(value):
+            raise ValueError(f"{value!r} is not a host name or address")
+        return value.lower()
+
+
+class Network(Section):
+    """Where the box listens. Only Kamailio faces the network; the engine stays on loopback."""
+
+    sip_address: str = "127.0.0.1"
+    sip_port: int = Field(5060, ge=1, le=65535)
+    media_address: str = "127.0.0.1"
+    rtp_port_min: int = Field(10000, ge=1024, le=65000)
+    rtp_port_max: int = Field(10999, ge=1024, le=65535)
+    engine_port: int = Field(5070, ge=1, le=65535)
+
+    @field_validator("sip_address", "media_address")
+    @classmethod
+    def _ip(cls, value: str) -> str:
+        try:
+            ipaddress.ip_address(value)
+        except ValueError:
+            raise ValueError(f"{value!r} is not an IP address") from None
+        return value
+
+    @model_validator(mode="after")
+    def _ports(self) -> Network:
+        if self.rtp_port_max - self.rtp_port_min < 16:
+            raise ValueError("rtp_port_max must be at least 16 above rtp_port_min")
+        if self.engine_port == self.sip_port:
+            raise ValueError("engine_port and sip_port must differ")
+        return self
+
+
+class Calls(Section):
+    """Timers every call follows; tests shorten them, installers rarely touch them."""
+
+    ring_timeout: Seconds = Field(30, description="how long a callee rings before no answer")
+    tone_timeout: Seconds = Field(
+        10, description="how long a busy or congestion tone plays before the call is released"
+    )
+
+
+class Extension(Section):
+    number: ExtensionNumber
+    name: str = Field(min_length=1, max_length=60)
+    role: Literal["admin", "user"] = "user"
+    password: str = Field(repr=False)
+    email: str | None = Field(None, pattern=r"^[^@\s]+@[^@\s]+$")
+    mobile: str | None = Field(None, pattern=r"^\+?[0-9]{5,16}$")
+    forward_after: Seconds | None = None
+    device: str = Field("sip", pattern=r"^(sip|fxs:[0-9]+|dect:[0-9]+)$")
+
+    @field_validator("password")
+    @classmethod
+    def _strong_password(cls, value: str, info: ValidationInfo) -> str:
+        if len(value) < 10:
+            raise ValueError("must be at least 10 characters")
+        number = info.data.get("number", "")
+        if value.isdigit() or value.lower() in _WEAK or (number and number in value):
+            raise ValueError("too easy to guess (digits only, a common password, or the number)")
+        return value
+
+
+class Config(Section):
+    """The whole pbx.toml."""
+
+    system: System
+    network: Network = Network()
+    calls: Calls = Calls()
+    extensions: list[Extension] = []
+
+    def extension(self, number: str) -> Extension | None:
+        return next((e for e in self.extensions if e.number == number), None)

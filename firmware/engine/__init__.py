@@ -1,0 +1,1 @@
+"""The call engine: pjsua2 anchors every call here. Only this package imports pjsua2."""

@@ -1,0 +1,122 @@
+"""A leg: one SIP dialog of an anchored call, between the engine and one party.
+
+A leg reports what happens to it (ringing, answered, media up, ended) to its
+listener, the call flow that owns it; it decides nothing itself.
+"""
+
+from __future__ import annotations
+
+import logging
+from enum import StrEnum
+from typing import Protocol
+
+import pjsua2 as pj
+
+log = logging.getLogger(__name__)
+
+
+class LegState(StrEnum):
+    NEW = "new"
+    CALLING = "calling"
+    INCOMING = "incoming"
+    EARLY = "early"
+    CONNECTING = "connecting"
+    CONFIRMED = "confirmed"
+    DISCONNECTED = "disconnected"
+
+
+_STATES = {
+    pj.PJSIP_INV_STATE_NULL: LegState.NEW,
+    pj.PJSIP_INV_STATE_CALLING: LegState.CALLING,
+    pj.PJSIP_INV_STATE_INCOMING: LegState.INCOMING,
+    pj.PJSIP_INV_STATE_EARLY: LegState.EARLY,
+    pj.PJSIP_INV_STATE_CONNECTING: LegState.CONNECTING,
+    pj.PJSIP_INV_STATE_CONFIRMED: LegState.CONFIRMED,
+    pj.PJSIP_INV_STATE_DISCONNECTED: LegState.DISCONNECTED,
+}
+
+
+class LegListener(Protocol):
+    def on_leg_state(self, leg: Leg) -> None: ...
+
+    def on_leg_media(self, leg: Leg) -> None: ...
+
+
+class Leg(pj.Call):
+    """pjsua2's Call with the state the call flows need kept in plain attributes."""
+
+    def __init__(
+        self,
+        account: pj.Account,
+        *,
+        role: str,
+        listener: LegListener,
+        call_id: int = pj.PJSUA_INVALID_ID,
+    ) -> None:
+        super().__init__(account, call_id)
+        self.role = role
+        self.listener = listener
+        self.state = LegState.INCOMING if call_id != pj.PJSUA_INVALID_ID else LegState.NEW
+        self.status = 0
+        self.reason = ""
+        self.call_id = ""
+        self._audio: pj.AudioMedia | None = None
+
+    def __repr__(self) -> str:
+        return f"<Leg {self.role} {self.state} {self.status}>"
+
+    # pjsua2 callbacks, on the engine thread.
+    def onCallState(self, prm: pj.OnCallStateParam) -> None:  # noqa: N802
+        info = self.getInfo()
+        self.state = _STATES[info.state]
+        self.status = info.lastStatusCode
+        self.reason = info.lastReason
+        self.call_id = info.callIdString
+        if self.state is LegState.DISCONNECTED:
+            self._audio = None
+        self.listener.on_leg_state(self)
+
+    def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
+        info = self.getInfo()
+        for index, media in enumerate(info.media):
+            if (
+                media.type == pj.PJMEDIA_TYPE_AUDIO
+                and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE
+                and self._audio is None
+            ):
+                self._audio = self.getAudioMedia(index)
+                self.listener.on_leg_media(self)
+                return
+
+    # Commands.
+    def dial(self, uri: str, *, from_uri: str) -> None:
+        prm = pj.CallOpParam(True)
+        prm.txOption.localUri = from_uri
+        self.state = LegState.CALLING
+        self.makeCall(uri, prm)
+
+    def respond(self, status: int, reason: str = "") -> None:
+        """Provisional (180/183) or final 200 answer to an incoming leg."""
+        prm = pj.CallOpParam()
+        prm.statusCode = status
+        if reason:
+            prm.reason = reason
+        self.answer(prm)
+
+    def end(self, status: int = 0, reason: str = "") -> None:
+        """Hangs up; an unanswered incoming leg is refused with ``status``."""
+        if self.state is LegState.DISCONNECTED:
+            return
+        prm = pj.CallOpParam()
+        if status:
+            prm.statusCode = status
+        if reason:
+            prm.reason = reason
+        try:
+            self.hangup(prm)
+        except pj.Error as exc:
+            log.warning("hangup of %r failed: %s", self, exc.info())
+
+    @property
+    def audio(self) -> pj.AudioMedia | None:
+        return self._audio

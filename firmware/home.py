@@ -1,0 +1,40 @@
+"""Where a box keeps its files: one directory, ``var/`` in a checkout, /var/lib/minipbx on the image."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Home:
+    root: Path
+
+    @classmethod
+    def from_env(cls, given: str | None = None) -> Home:
+        return cls(Path(given or os.environ.get("MINIPBX_HOME") or "var").resolve())
+
+    @property
+    def config(self) -> Path:
+        return self.root / "pbx.toml"
+
+    @property
+    def store(self) -> Path:
+        return self.root / "pbx.db"
+
+    @property
+    def sipedge_db(self) -> Path:
+        return self.root / "sipedge.db"
+
+    @property
+    def run_dir(self) -> Path:
+        return self.root / "run"
+
+    @property
+    def control_socket(self) -> Path:
+        return self.run_dir / "engine.sock"
+
+    @property
+    def pjsua_log(self) -> Path:
+        return self.run_dir / "engine-pjsua.log"

@@ -1,0 +1,1 @@
+"""Pure call decisions: data in, decisions out. Nothing here imports pjsua2."""

@@ -1,0 +1,37 @@
+"""How a call ends, in the words the CDR, the CLI and the reports share."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from firmware.routing.toneplans import Tone
+
+
+class Disposition(StrEnum):
+    ANSWERED = "answered"
+    NO_ANSWER = "no_answer"
+    BUSY = "busy"
+    CANCELLED = "cancelled"
+    FAILED = "failed"
+    INTERRUPTED = "interrupted"
+
+
+class Party(StrEnum):
+    """Who ended the call."""
+
+    CALLER = "caller"
+    CALLEE = "callee"
+    SYSTEM = "system"
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A call that will not be connected: what the caller hears, then the SIP answer."""
+
+    status: int
+    phrase: str
+    tone: Tone | None
+    disposition: Disposition
+    why: str
+    by: Party = Party.SYSTEM

@@ -1,0 +1,118 @@
+"""Runs Kamailio as a child process in the foreground and knows when it is ready."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+from firmware.config import Config
+from firmware.sipedge.probe import options_ping
+from firmware.sipedge.render import render_kamailio_cfg
+from firmware.sipedge.subscribers import write_subscribers
+
+
+class SipEdgeError(RuntimeError):
+    pass
+
+
+class SipEdge:
+    """Kamailio for one box: its rendered config, its subscriber database, its process."""
+
+    def __init__(self, config: Config, *, run_dir: Path, db_path: Path) -> None:
+        self.config = config
+        self.run_dir = run_dir
+        self.db_path = db_path
+        self.cfg_path = run_dir / "kamailio.cfg"
+        self.log_path = run_dir / "kamailio.log"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> tuple[str, int]:
+        return self.config.network.sip_address, self.config.network.sip_port
+
+    def prepare(self) -> None:
+        """Writes the config and subscribers, and has Kamailio check the config."""
+        self.run_dir.mkdir(parents=True, exist_ok=True)
+        write_subscribers(self.db_path, self.config)
+        self.cfg_path.write_text(render_kamailio_cfg(self.config, db_path=self.db_path))
+        check = subprocess.run(
+            [_kamailio(), "-c", "-f", str(self.cfg_path)],
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if check.returncode != 0:
+            raise SipEdgeError(f"kamailio refused its config:\n{check.stderr[-2000:]}")
+
+    def start(self, *, ready_timeout: float = 10.0) -> None:
+        self.prepare()
+        log = self.log_path.open("ab")
+        self._process = subprocess.Popen(
+            [_kamailio(), "-DD", "-E", "-f", str(self.cfg_path), "-m", "32", "-M", "4"],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=log,
+            start_new_session=True,
+        )
+        log.close()
+        self._wait_ready(ready_timeout)
+
+    def _wait_ready(self, timeout: float) -> None:
+        deadline = time.monotonic() + timeout
+        host, port = self.address
+        while time.monotonic() < deadline:
+            if self._process is not None and self._process.poll() is not None:
+                raise SipEdgeError(f"kamailio exited at start:\n{self.log_tail()}")
+            if options_ping(host, port, timeout=0.2) is not None:
+                return
+        self.stop()
+        raise SipEdgeError(f"kamailio did not answer OPTIONS within {timeout} s:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError:
+            return ""
+
+    @property
+    def pid(self) -> int | None:
+        return self._process.pid if self._process else None
+
+    def poll(self) -> int | None:
+        return self._process.poll() if self._process else None
+
+    def stop(self, timeout: float = 5.0) -> None:
+        """Stops Kamailio and every child it forked."""
+        proc, self._process = self._process, None
+        if proc is None:
+            return
+        for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, timeout)):
+            try:
+                os.killpg(proc.pid, sig)
+            except ProcessLookupError:
+                break
+            try:
+                proc.wait(wait)
+                break
+            except subprocess.TimeoutExpired:
+                continue
+        _reap_group(proc.pid)
+
+
+def _reap_group(pgid: int) -> None:
+    """Kamailio's children may outlive the main process for a moment; make sure they go."""
+    try:
+        os.killpg(pgid, signal.SIGKILL)
+    except ProcessLookupError:
+        pass
+
+
+def _kamailio() -> str:
+    found = shutil.which("kamailio") or shutil.which("kamailio", path="/usr/sbin:/sbin")
+    if not found:
+        raise SipEdgeError("kamailio is not installed: run ./build.sh setup")
+    return found

@@ -1,0 +1,1 @@
+"""SQLite storage: schema migrations, call records and the engine's heartbeat."""

@@ -1,0 +1,92 @@
+"""Call detail records: a row opens when a call arrives and closes when it ends.
+
+A row is written at the start, not only at the end, so a crash can never lose
+a call: at the next start every row still open is closed as ``interrupted``
+at the engine's last heartbeat.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from firmware.routing.outcome import Disposition, Party
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _iso(at: datetime) -> str:
+    return at.astimezone(UTC).isoformat(timespec="milliseconds")
+
+
+@dataclass(frozen=True)
+class CallEnd:
+    disposition: Disposition
+    hangup_by: Party
+    sip_status: int | None = None
+    reason: str | None = None
+
+
+class CallRecords:
+    """The calls table, written by the engine and read by the CLI and web UI."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self._conn = conn
+
+    def open(self, *, call_id: str, caller: str, callee: str, at: datetime | None = None) -> int:
+        cur = self._conn.execute(
+            "INSERT INTO calls (call_id, caller, callee, started_at) VALUES (?, ?, ?, ?)",
+            (call_id, caller, callee, _iso(at or now())),
+        )
+        return int(cur.lastrowid or 0)
+
+    def answered(self, record: int, at: datetime | None = None) -> None:
+        self._conn.execute(
+            "UPDATE calls SET answered_at = ? WHERE id = ? AND answered_at IS NULL",
+            (_iso(at or now()), record),
+        )
+
+    def close(self, record: int, end: CallEnd, at: datetime | None = None) -> None:
+        ended = _iso(at or now())
+        self._conn.execute(
+            """UPDATE calls SET ended_at = ?, disposition = ?, hangup_by = ?, sip_status = ?,
+                   reason = ?,
+                   talk_seconds = CASE WHEN answered_at IS NULL THEN 0 ELSE
+                       round((julianday(?) - julianday(answered_at)) * 86400.0, 3) END
+               WHERE id = ? AND ended_at IS NULL""",
+            (ended, end.disposition, end.hangup_by, end.sip_status, end.reason, ended, record),
+        )
+
+    def heartbeat(self, at: datetime | None = None) -> None:
+        self._conn.execute(
+            "INSERT INTO engine_state (id, alive_at) VALUES (1, ?) "
+            "ON CONFLICT (id) DO UPDATE SET alive_at = excluded.alive_at",
+            (_iso(at or now()),),
+        )
+
+    def close_interrupted(self, at: datetime | None = None) -> int:
+        """Closes what a killed engine left open; the end is its last sign of life."""
+        row = self._conn.execute("SELECT alive_at FROM engine_state WHERE id = 1").fetchone()
+        fallback = _iso(at or now())
+        cur = self._conn.execute(
+            """UPDATE calls SET
+                   ended_at = max(started_at, coalesce(answered_at, started_at), ?),
+                   disposition = 'interrupted', hangup_by = 'system',
+                   reason = 'engine stopped during the call',
+                   talk_seconds = CASE WHEN answered_at IS NULL THEN 0 ELSE max(0, round(
+                       (julianday(max(answered_at, ?)) - julianday(answered_at)) * 86400.0, 3))
+                       END
+               WHERE ended_at IS NULL""",
+            (row["alive_at"] if row else fallback, row["alive_at"] if row else fallback),
+        )
+        return cur.rowcount
+
+    def recent(self, limit: int = 50) -> list[dict[str, Any]]:
+        rows = self._conn.execute(
+            "SELECT * FROM calls ORDER BY id DESC LIMIT ?", (limit,)
+        ).fetchall()
+        return [dict(r) for r in rows]

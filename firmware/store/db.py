@@ -1,0 +1,66 @@
+"""One SQLite file per box, in WAL mode, migrated forward with PRAGMA user_version.
+
+WAL lets the CLI and the web UI read call records while the engine writes them,
+and keeps committed rows safe when power is cut.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from pathlib import Path
+
+MIGRATIONS: list[str] = [
+    """
+    CREATE TABLE calls (
+        id INTEGER PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        callee TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        answered_at TEXT,
+        ended_at TEXT,
+        disposition TEXT CHECK (disposition IN
+            ('answered', 'no_answer', 'busy', 'cancelled', 'failed', 'interrupted')),
+        talk_seconds REAL,
+        hangup_by TEXT CHECK (hangup_by IN ('caller', 'callee', 'system')),
+        sip_status INTEGER,
+        reason TEXT
+    );
+    CREATE INDEX calls_started ON calls (started_at);
+    CREATE INDEX calls_open ON calls (ended_at) WHERE ended_at IS NULL;
+    CREATE TABLE engine_state (
+        id INTEGER PRIMARY KEY CHECK (id = 1),
+        alive_at TEXT NOT NULL
+    );
+    """,
+]
+
+
+def connect(path: str | Path) -> sqlite3.Connection:
+    """Opens the store, creating and migrating it as needed."""
+    conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
+    conn.row_factory = sqlite3.Row
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute("PRAGMA synchronous=NORMAL")
+    conn.execute("PRAGMA foreign_keys=ON")
+    migrate(conn)
+    return conn
+
+
+def migrate(conn: sqlite3.Connection) -> None:
+    version = conn.execute("PRAGMA user_version").fetchone()[0]
+    if version > len(MIGRATIONS):
+        raise RuntimeError(
+            f"store schema version {version} is newer than this firmware ({len(MIGRATIONS)})"
+        )
+    for number, script in enumerate(MIGRATIONS[version:], start=version + 1):
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in script.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            conn.execute(f"PRAGMA user_version = {number}")
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
