@@ -1,4 +1,4 @@
-"""Where a box keeps its files: one directory, ``var/`` in a checkout, /var/lib/minipbx on the image."""
+"""Where a box keeps its files: one directory, ``var/`` in a checkout."""
 
 from __future__ import annotations
 

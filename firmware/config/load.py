@@ -71,7 +71,10 @@ def _cross_checks(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
     for i, ext in enumerate(config.extensions):
         if ext.number in seen:
             found.append(
-                (("extensions", i, "number"), f"{ext.number} is already extensions[{seen[ext.number]}]")
+                (
+                    ("extensions", i, "number"),
+                    f"{ext.number} is already extensions[{seen[ext.number]}]",
+                )
             )
         seen.setdefault(ext.number, i)
     return found

@@ -73,6 +73,7 @@ class Call:
         self.tone: TonePlayer | None = None
         self.timer: Timer | None = None
         self.end: CallEnd | None = None
+        self._pending: list[Callable[[], None]] = []
         a_leg.listener = self
 
     def __repr__(self) -> str:
@@ -80,17 +81,34 @@ class Call:
 
     def start(self, first: State) -> None:
         log.info("call %s: %s -> %s", self.record, self.caller, self.dialed)
-        self._move(first, "arrived")
+        self._serially(lambda: self._move(first, "arrived"))
+
+    def dispatch(self, event: Event) -> None:
+        self._serially(lambda: self._handle(event))
+
+    def _serially(self, work: Callable[[], None]) -> None:
+        """Runs state work one piece at a time, in order.
+
+        Commands on one leg can make pjsua2 report on a leg at once (a BYE sent
+        puts that leg in DISCONNECTED before ``hangup`` returns); such events
+        wait until the current one has moved the call to its next state.
+        """
+        self._pending.append(work)
+        if len(self._pending) > 1:
+            return
+        while self._pending:
+            self._pending[0]()
+            self._pending.pop(0)
+
+    def _handle(self, event: Event) -> None:
+        new = self.state.handle(self, event)
+        if new is not None:
+            self._move(new, event)
 
     def _move(self, new: State, event: str) -> None:
         log.info("call %s: %s -> %s -> %s", self.record, self.state.name, event, new.name)
         self.state = new
         new.enter(self)
-
-    def dispatch(self, event: Event) -> None:
-        new = self.state.handle(self, event)
-        if new is not None:
-            self._move(new, event)
 
     # LegListener
     def on_leg_state(self, leg: Leg) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import socket
 import socketserver
 import threading
 from collections.abc import Callable
@@ -68,8 +69,6 @@ class ControlServer:
 
 def send_command(path: Path, request: dict[str, Any], *, timeout: float = 35.0) -> dict[str, Any]:
     """The client side, used by the CLI."""
-    import socket
-
     with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as sock:
         sock.settimeout(timeout)
         sock.connect(str(path))

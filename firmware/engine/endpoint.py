@@ -85,6 +85,8 @@ class SipEndpoint:
         media.boundAddress = net.media_address
         media.port = net.rtp_port_min
         media.portRange = net.rtp_port_max - net.rtp_port_min
+        # A phone that answers with several codecs gets no extra re-INVITE to narrow them.
+        acc.mediaConfig.lockCodecEnabled = False
         acc.natConfig.sdpNatRewriteUse = False
         acc.natConfig.contactRewriteUse = False
         acc.natConfig.viaRewriteUse = False

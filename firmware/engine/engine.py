@@ -111,11 +111,7 @@ class Engine:
         except ConfigError as exc:
             log.error("reload refused:\n%s", exc.render())
             return {"ok": False, "errors": [p.render(exc.filename) for p in exc.problems]}
-        restart = [
-            key
-            for key in ("network",)
-            if getattr(new, key) != getattr(self.config, key)
-        ]
+        restart = [key for key in ("network",) if getattr(new, key) != getattr(self.config, key)]
         write_subscribers(self.home.sipedge_db, new)
         self.config = new
         log.info("config reloaded: %d extension(s)", len(new.extensions))

@@ -43,9 +43,7 @@ class EngineLoop:
     def __init__(self, pump: Callable[[int], None], *, poll_ms: int = 10) -> None:
         self._pump = pump
         self._poll_ms = poll_ms
-        self._inbox: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = (
-            queue.SimpleQueue()
-        )
+        self._inbox: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
         self._running = False

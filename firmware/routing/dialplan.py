@@ -39,7 +39,11 @@ def callee_failed(status: int, phrase: str) -> Refusal:
         return Refusal(486, "Busy Here", Tone.BUSY, Disposition.BUSY, "callee busy", Party.CALLEE)
     if status in (408, 480):
         return Refusal(
-            480, "Temporarily Unavailable", Tone.CONGESTION, Disposition.FAILED, "callee not reachable"
+            480,
+            "Temporarily Unavailable",
+            Tone.CONGESTION,
+            Disposition.FAILED,
+            "callee not reachable",
         )
     if status == 404:
         return Refusal(404, "Not Found", Tone.UNOBTAINABLE, Disposition.FAILED, "no such number")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -70,7 +71,9 @@ class SipEdge:
             if options_ping(host, port, timeout=0.2) is not None:
                 return
         self.stop()
-        raise SipEdgeError(f"kamailio did not answer OPTIONS within {timeout} s:\n{self.log_tail()}")
+        raise SipEdgeError(
+            f"kamailio did not answer OPTIONS within {timeout} s:\n{self.log_tail()}"
+        )
 
     def log_tail(self, lines: int = 20) -> str:
         try:
@@ -105,10 +108,8 @@ class SipEdge:
 
 def _reap_group(pgid: int) -> None:
     """Kamailio's children may outlive the main process for a moment; make sure they go."""
-    try:
+    with contextlib.suppress(ProcessLookupError):
         os.killpg(pgid, signal.SIGKILL)
-    except ProcessLookupError:
-        pass
 
 
 def _kamailio() -> str:
