@@ -13,7 +13,7 @@ from enum import StrEnum
 
 import pjsua2 as pj
 
-from firmware.engine.leg import Leg, LegState
+from firmware.engine.leg import EndedLeg, Leg, LegState
 from firmware.engine.loop import EngineLoop, Timer
 from firmware.engine.media import TonePlayer, bridge, listen
 from firmware.routing.dialplan import NO_ANSWER, RingExtension, callee_failed
@@ -48,6 +48,19 @@ class CallContext:
     on_finished: Callable[[Call], None]
 
 
+class _Ignore:
+    """The listener of a leg nobody owns any more."""
+
+    def on_leg_state(self, leg: Leg) -> None:
+        pass
+
+    def on_leg_media(self, leg: Leg) -> None:
+        pass
+
+
+IGNORE = _Ignore()
+
+
 class State:
     name = "state"
 
@@ -64,8 +77,8 @@ class Call:
 
     def __init__(self, ctx: CallContext, a_leg: Leg, *, caller: str, dialed: str) -> None:
         self.ctx = ctx
-        self.a_leg = a_leg
-        self.b_leg: Leg | None = None
+        self.a_leg: Leg | EndedLeg = a_leg
+        self.b_leg: Leg | EndedLeg | None = None
         self.caller = caller
         self.dialed = dialed
         self.record = ctx.records.open(call_id=a_leg.call_id, caller=caller, callee=dialed)
@@ -114,7 +127,7 @@ class Call:
     def on_leg_state(self, leg: Leg) -> None:
         if leg.state is LegState.DISCONNECTED:
             self.dispatch(Event.A_ENDED if leg is self.a_leg else Event.B_ENDED)
-            self.ctx.loop.post(self._release_if_done)
+            self._serially(lambda: self._drop(leg))
         elif leg is self.b_leg and leg.state is LegState.EARLY:
             self.dispatch(Event.B_RINGING)
         elif leg is self.b_leg and leg.state is LegState.CONFIRMED:
@@ -159,9 +172,13 @@ class Call:
             self.ctx.records.close(self.record, end)
             log.info("call %s: ended %s by %s", self.record, end.disposition, end.hangup_by)
 
-    def _release_if_done(self) -> None:
-        legs = [self.a_leg, self.b_leg]
-        if all(leg is None or leg.state is LegState.DISCONNECTED for leg in legs):
+    def _drop(self, leg: Leg) -> None:
+        leg.listener = IGNORE
+        if leg is self.a_leg:
+            self.a_leg = leg.remains()
+        elif leg is self.b_leg:
+            self.b_leg = leg.remains()
+        if all(x is None or isinstance(x, EndedLeg) for x in (self.a_leg, self.b_leg)):
             self.cancel_timer()
             self.stop_tone()
             self.ctx.on_finished(self)

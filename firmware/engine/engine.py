@@ -6,13 +6,15 @@ it needs through its constructor.
 
 from __future__ import annotations
 
+import gc
 import logging
 import re
 import signal
+import time
 from typing import Any
 
 from firmware.config import Config, ConfigError, load_config
-from firmware.engine.call import Call, CallContext, Dialing, Refusing
+from firmware.engine.call import IGNORE, Call, CallContext, Dialing, Refusing
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import SipEndpoint
 from firmware.engine.leg import Leg
@@ -66,11 +68,11 @@ class Engine:
         self.control.stop()
         for call in list(self.calls):
             call.hang_up_everything()
-        for _ in range(50):
-            if not self.calls:
-                break
+        deadline = time.monotonic() + 2.0
+        while self.calls and time.monotonic() < deadline:
             self.loop.run_once()
         self.calls.clear()
+        gc.collect()  # pjsua2 objects must be gone before the library
         self.records.close_interrupted()
         self.sip.destroy()
 
@@ -90,7 +92,7 @@ class Engine:
 
     def _incoming(self, call_id: int, invite: str) -> None:
         assert self.sip.account is not None
-        a_leg = Leg(self.sip.account, role="a", listener=_Unowned(), call_id=call_id)
+        a_leg = Leg(self.sip.account, role="a", listener=IGNORE, call_id=call_id)
         a_leg.call_id = a_leg.getInfo().callIdString
         caller = _match(_FROM_USER, invite)
         dialed = _match(_REQUEST_USER, invite)
@@ -127,16 +129,6 @@ class Engine:
         if command == "status":
             return {"ok": True, "calls": [repr(c) for c in self.calls]}
         return {"ok": False, "errors": [f"unknown command {command!r}"]}
-
-
-class _Unowned:
-    """A leg's listener until its call takes it over (pjsua2 may report state at once)."""
-
-    def on_leg_state(self, leg: Leg) -> None:
-        pass
-
-    def on_leg_media(self, leg: Leg) -> None:
-        pass
 
 
 def _match(pattern: re.Pattern[str], text: str) -> str:

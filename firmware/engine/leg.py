@@ -7,6 +7,7 @@ listener, the call flow that owns it; it decides nothing itself.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from enum import StrEnum
 from typing import Protocol
 
@@ -120,3 +121,25 @@ class Leg(pj.Call):
     @property
     def audio(self) -> pj.AudioMedia | None:
         return self._audio
+
+    def remains(self) -> EndedLeg:
+        """What the call keeps of a leg that has ended, so the pjsua2 object can go now.
+
+        pjsua2's Call destructor clears the user data of its slot; a Call deleted
+        late, after pjsua reused the slot, would cut a newer call off from its
+        callbacks. Ended legs are therefore dropped at once and only this stays.
+        """
+        return EndedLeg(self.role, self.status, self.reason, self.call_id)
+
+
+@dataclass(frozen=True)
+class EndedLeg:
+    role: str
+    status: int
+    reason: str
+    call_id: str
+    state: LegState = LegState.DISCONNECTED
+    audio: None = None
+
+    def end(self, status: int = 0, reason: str = "") -> None:
+        """Already ended."""

@@ -1,0 +1,45 @@
+"""Fixtures shared by every test: boxes and phones that are always stopped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.box import Box
+from tests.support.phone import Phone
+
+
+@pytest.fixture
+def phone_factory(tmp_path: Path) -> Iterator[Callable[[str], Phone]]:
+    phones: list[Phone] = []
+
+    def make(name: str) -> Phone:
+        phone = Phone(name, tmp_path / "phones")
+        phones.append(phone)
+        return phone
+
+    yield make
+    for phone in phones:
+        phone.close()
+
+
+@pytest.fixture
+def box_factory(tmp_path: Path) -> Iterator[Callable[..., Box]]:
+    boxes: list[Box] = []
+
+    def make(**options: Any) -> Box:
+        box = Box(tmp_path / f"box{len(boxes)}", options=options)
+        boxes.append(box)
+        return box.start()
+
+    yield make
+    for box in boxes:
+        box.stop()
+
+
+@pytest.fixture
+def box(box_factory: Callable[..., Box]) -> Box:
+    return box_factory()
