@@ -62,23 +62,14 @@ def has_tone(
 
 def cadence(
     samples: np.ndarray, freq: float, *, frame_ms: int = 20, rate: int = RATE
-) -> list[tuple[int, int]]:
-    """On/off pattern of an interrupted tone as (on_ms, off_ms) pairs, complete periods only."""
+) -> list[tuple[bool, int]]:
+    """An interrupted tone as runs of (sounding, ms); the cut first and last runs are left out."""
     step = rate * frame_ms // 1000
-    frames = [samples[i : i + step] for i in range(0, len(samples) - step + 1, step)]
-    on = [has_tone(f, freq, min_share=0.5) for f in frames]
     runs: list[tuple[bool, int]] = []
-    for value in on:
-        if runs and runs[-1][0] == value:
-            runs[-1] = (value, runs[-1][1] + 1)
+    for i in range(0, len(samples) - step + 1, step):
+        sounding = has_tone(samples[i : i + step], freq, min_share=0.5)
+        if runs and runs[-1][0] == sounding:
+            runs[-1] = (sounding, runs[-1][1] + frame_ms)
         else:
-            runs.append((value, 1))
-    # The first and last runs are cut by the window, so only whole runs count.
-    whole = runs[1:-1]
-    while whole and not whole[0][0]:
-        whole = whole[1:]
-    pairs = []
-    for i in range(0, len(whole) - 1, 2):
-        (_, on_frames), (_, off_frames) = whole[i], whole[i + 1]
-        pairs.append((on_frames * frame_ms, off_frames * frame_ms))
-    return pairs
+            runs.append((sounding, frame_ms))
+    return runs[1:-1]

@@ -10,6 +10,8 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -18,6 +20,8 @@ from firmware.config import load_config
 from firmware.engine.control import send_command
 from firmware.home import Home
 from firmware.sipedge.process import SipEdge
+from firmware.store.cdr import CallRecords
+from firmware.store.db import connect
 from firmware.supervisor import stop_process, wait_engine_ready
 from tests.support.net import free_port
 
@@ -143,6 +147,17 @@ class Box:
             timeout=60,
             check=False,
         )
+
+    def closed_calls(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
+        """The call records, oldest first, once ``count`` of them are closed."""
+        deadline = time.monotonic() + timeout
+        while True:
+            rows = CallRecords(connect(self.home.store)).recent(100)[::-1]
+            if sum(1 for r in rows if r["ended_at"]) >= count:
+                return rows
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{count} closed call record(s) expected, found: {rows}")
+            threading.Event().wait(0.05)
 
     def engine_log_text(self) -> str:
         return (self.root / "engine.log").read_text(errors="replace")
