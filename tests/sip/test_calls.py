@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 
 import pytest
@@ -70,6 +71,9 @@ def test_two_extensions_talk_with_audio_both_ways(box: Box, pair) -> None:
         "caller",
     )
     assert row["answered_at"] > row["started_at"] and row["talk_seconds"] > 0
+    printed = box.cli("cdr", "--json")
+    assert printed.returncode == 0, printed.stderr
+    assert json.loads(printed.stdout) == [row]
 
 
 def test_callee_hangs_up_and_the_caller_is_released(box: Box, pair) -> None:

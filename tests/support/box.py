@@ -10,8 +10,6 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
-import threading
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -24,6 +22,7 @@ from firmware.store.cdr import CallRecords
 from firmware.store.db import connect
 from firmware.supervisor import stop_process, wait_engine_ready
 from tests.support.net import free_port
+from tests.support.wait import wait_until
 
 #: Extensions every test box has, with passwords the tests use to register.
 EXTENSIONS = {
@@ -150,14 +149,12 @@ class Box:
 
     def closed_calls(self, count: int, timeout: float = 5.0) -> list[dict[str, Any]]:
         """The call records, oldest first, once ``count`` of them are closed."""
-        deadline = time.monotonic() + timeout
-        while True:
-            rows = CallRecords(connect(self.home.store)).recent(100)[::-1]
-            if sum(1 for r in rows if r["ended_at"]) >= count:
-                return rows
-            if time.monotonic() > deadline:
-                raise AssertionError(f"{count} closed call record(s) expected, found: {rows}")
-            threading.Event().wait(0.05)
+
+        def rows() -> tuple[list[dict[str, Any]]] | None:
+            found = CallRecords(connect(self.home.store)).recent(100)[::-1]
+            return (found,) if sum(1 for r in found if r["ended_at"]) >= count else None
+
+        return wait_until(rows, timeout=timeout, what=f"{count} closed call record(s)")[0]
 
     def engine_log_text(self) -> str:
         return (self.root / "engine.log").read_text(errors="replace")

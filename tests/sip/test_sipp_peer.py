@@ -1,0 +1,82 @@
+"""Calls with sipp, a SIP peer that is not pjsua2, so pjsua2 talking to itself hides nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import sipp
+from tests.support.box import Box
+from tests.support.net import free_port
+
+pytestmark = pytest.mark.sip
+
+
+def test_phone_calls_sipp_and_hears_itself_echoed_through_the_box(
+    box: Box, phone_factory, tmp_path: Path
+) -> None:
+    sipp_port, media_port = free_port(), free_port()
+    reg = sipp.register(
+        server=box.server,
+        number="102",
+        password=box.password("102"),
+        contact_port=sipp_port,
+        local_port=free_port(),
+        cwd=tmp_path,
+    )
+    assert reg.returncode == 0, reg.stderr
+    echo = sipp.answering_echo(port=sipp_port, media_port=media_port, calls=1, cwd=tmp_path)
+    alice = phone_factory("alice")
+    alice.register(box, "101")
+    alice.play(700)
+    out = alice.call(f"sip:102@{box.domain}")
+    alice.wait_state(out, "confirmed")
+    alice.wait_heard(700, out)
+    alice.hangup(out)
+    assert sipp.stop(echo) == 0, echo.stderr.read() if echo.stderr else ""
+    [row] = box.closed_calls(1)
+    assert (row["caller"], row["callee"], row["disposition"], row["hangup_by"]) == (
+        "101",
+        "102",
+        "answered",
+        "caller",
+    )
+
+
+def test_sipp_with_digest_auth_calls_a_phone_that_hears_its_tone(
+    box: Box, phone_factory, tmp_path: Path
+) -> None:
+    bob = phone_factory("bob")
+    bob.register(box, "102")
+    bob.auto_answer(200)
+    caller = sipp.authenticated_caller(
+        server=box.server,
+        caller="101",
+        password=box.password("101"),
+        callee="102",
+        local_port=free_port(),
+        media_port=free_port(),
+        hold_ms=3000,
+        cwd=tmp_path,
+        media=sipp.tone_file(tmp_path, 1000),
+        extra=["-m", "1"],
+    )
+    inc = bob.wait_event("incoming")["call"]
+    bob.wait_heard(1000, inc)
+    bob.wait_state(inc, "disconnected", timeout=10)
+    assert sipp.stop(caller) == 0, caller.stderr.read() if caller.stderr else ""
+    [row] = box.closed_calls(1)
+    assert (row["caller"], row["disposition"], row["hangup_by"]) == ("101", "answered", "caller")
+
+
+def test_sipp_with_a_wrong_password_is_refused(box: Box, tmp_path: Path) -> None:
+    reg = sipp.register(
+        server=box.server,
+        number="102",
+        password="Wrong-Password-1",
+        contact_port=free_port(),
+        local_port=free_port(),
+        cwd=tmp_path,
+    )
+    assert reg.returncode != 0

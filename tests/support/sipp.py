@@ -1,0 +1,101 @@
+"""sipp as a peer that is not pjsua2: registration, an answering phone that echoes RTP,
+and an authenticated caller that streams a tone. Used by tests and by bench/.
+"""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+from pathlib import Path
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "sipp"
+
+
+def sipp() -> str:
+    found = shutil.which("sipp")
+    assert found, "sipp is missing: ./build.sh setup installs sip-tester"
+    return found
+
+
+def tone_file(workdir: Path, freq: int = 1000, seconds: int = 2) -> Path:
+    """A raw A-law tone that sipp streams as RTP (sox writes it)."""
+    path = workdir / f"tone{freq}.al"
+    if not path.exists():
+        subprocess.run(
+            ["sox", "-n", "-r", "8000", "-c", "1", "-t", "al", str(path), "synth", str(seconds)]
+            + ["sine", str(freq)],
+            check=True,
+        )
+    return path
+
+
+def caller_scenario(workdir: Path, media: Path) -> Path:
+    """sipp cannot take a variable in rtp_stream, so the file path is written in."""
+    text = (SCENARIOS / "uac_auth.xml").read_text().replace("@MEDIA_FILE@", str(media))
+    path = workdir / "uac_auth.xml"
+    path.write_text(text)
+    return path
+
+
+def register(
+    *, server: str, number: str, password: str, contact_port: int, local_port: int, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sipp(), server, "-sf", str(SCENARIOS / "register.xml"), "-s", number]
+        + ["-au", number, "-ap", password, "-set", "contact_port", str(contact_port)]
+        + ["-set", "expires", "600", "-i", "127.0.0.1", "-p", str(local_port)]
+        + ["-m", "1", "-nostdin", "-timeout", "10s", "-trace_err"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
+def answering_echo(
+    *, port: int, media_port: int, calls: int, cwd: Path, extra: list[str] | None = None
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sipp(), "-sf", str(SCENARIOS / "uas_echo.xml"), "-i", "127.0.0.1", "-p", str(port)]
+        + ["-mi", "127.0.0.1", "-mp", str(media_port), "-rtp_echo", "-m", str(calls)]
+        + ["-nostdin", "-trace_err", "-trace_stat", *(extra or [])],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def authenticated_caller(
+    *,
+    server: str,
+    caller: str,
+    password: str,
+    callee: str,
+    local_port: int,
+    media_port: int,
+    hold_ms: int,
+    cwd: Path,
+    media: Path,
+    extra: list[str] | None = None,
+) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sipp(), server, "-sf", str(caller_scenario(cwd, media)), "-s", callee]
+        + ["-au", caller, "-ap", password, "-set", "caller", caller, "-d", str(hold_ms)]
+        + ["-i", "127.0.0.1", "-p", str(local_port), "-mi", "127.0.0.1", "-mp", str(media_port)]
+        + ["-nostdin", "-trace_err", "-trace_stat", *(extra or [])],
+        cwd=cwd,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def stop(proc: subprocess.Popen[str], timeout: float = 15.0) -> int:
+    try:
+        return proc.wait(timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+        raise
