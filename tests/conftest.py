@@ -14,6 +14,7 @@ from tests.support.phone import Phone
 
 @pytest.fixture
 def phone_factory(tmp_path: Path) -> Iterator[Callable[[str], Phone]]:
+    """Makes test phones (agent processes) that all quit at teardown, and must quit cleanly."""
     phones: list[Phone] = []
 
     def make(name: str) -> Phone:
@@ -23,7 +24,9 @@ def phone_factory(tmp_path: Path) -> Iterator[Callable[[str], Phone]]:
 
     yield make
     for phone in phones:
-        phone.close()
+        phone.request_quit()
+    unclean = [phone.exit_report() for phone in phones if phone.close() != 0]
+    assert not unclean, "\n".join(unclean)
 
 
 @pytest.fixture
