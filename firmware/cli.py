@@ -27,6 +27,8 @@ def main(argv: list[str] | None = None) -> int:
     check = config_commands.add_parser("check", help="validate a file; changes nothing")
     check.add_argument("file", type=Path)
     commands.add_parser("reload", help="apply pbx.toml to the running box (same as SIGHUP)")
+    status = commands.add_parser("status", help="the running box: calls in progress")
+    status.add_argument("--json", action="store_true", help="print a JSON object")
     args = parser.parse_args(argv)
     home = Home.from_env(args.home)
     logging.basicConfig(
@@ -40,6 +42,7 @@ def main(argv: list[str] | None = None) -> int:
         "cdr": _cdr,
         "config": _config_check,
         "reload": _reload,
+        "status": _status,
     }[args.command]
     return handler(home, args)
 
@@ -128,6 +131,25 @@ def _reload(home: Home, args: argparse.Namespace) -> int:
     print(f"minipbx: reloaded ({answer['extensions']} extensions)")
     for key in answer.get("restart_needed", []):
         print(f"minipbx: [{key}] changed; it takes effect at the next start", file=sys.stderr)
+    return 0
+
+
+def _status(home: Home, args: argparse.Namespace) -> int:
+    from firmware.engine.control import send_command
+
+    try:
+        answer = send_command(home.control_socket, {"cmd": "status"})
+    except OSError as exc:
+        print(f"minipbx: the engine is not running ({home.control_socket}: {exc})", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(answer, indent=2, ensure_ascii=False))
+        return 0
+    calls = answer["calls"]
+    print(f"calls in progress: {len(calls)}")
+    for call in calls:
+        legs = ", ".join(f"{leg['role']} rx {leg['rx_packets']} pkt" for leg in call["legs"])
+        print(f"  {call['caller']} -> {call['dialed']}: {call['state']} ({legs})")
     return 0
 
 

@@ -16,7 +16,7 @@ import pjsua2 as pj
 from firmware.engine.leg import EndedLeg, Leg, LegState
 from firmware.engine.loop import EngineLoop, Timer
 from firmware.engine.media import TonePlayer, bridge, listen
-from firmware.routing.dialplan import NO_ANSWER, RingExtension, callee_failed
+from firmware.routing.dialplan import NO_ANSWER, NO_CHANNEL, RingExtension, callee_failed
 from firmware.routing.outcome import Disposition, Party, Refusal
 from firmware.routing.toneplans import Tone, ToneSpec
 from firmware.store.cdr import CallEnd, CallRecords
@@ -32,6 +32,7 @@ class Event(StrEnum):
     B_ANSWERED = "b_answered"
     B_ENDED = "b_ended"
     RING_TIMEOUT = "ring_timeout"
+    NO_CHANNEL = "no_channel"
     TONE_TIMEOUT = "tone_timeout"
 
 
@@ -91,6 +92,17 @@ class Call:
 
     def __repr__(self) -> str:
         return f"<Call {self.record} {self.caller}->{self.dialed} {self.state.name}>"
+
+    def status(self) -> dict[str, object]:
+        """What the control socket shows of a call: who, where it stands, its media flowing."""
+        legs = [leg for leg in (self.a_leg, self.b_leg) if leg is not None]
+        return {
+            "record": self.record,
+            "caller": self.caller,
+            "dialed": self.dialed,
+            "state": self.state.name,
+            "legs": [{"role": leg.role, **leg.rtp_counts()} for leg in legs],
+        }
 
     def start(self, first: State) -> None:
         log.info("call %s: %s -> %s", self.record, self.caller, self.dialed)
@@ -202,9 +214,16 @@ class Dialing(State):
 
     def enter(self, call: Call) -> None:
         b_leg = Leg(call.ctx.account, role="b", listener=call)
-        call.b_leg = b_leg
         domain = call.ctx.sip_domain
-        b_leg.dial(f"sip:{self.target.number}@{domain}", from_uri=f"<sip:{call.caller}@{domain}>")
+        try:
+            b_leg.dial(
+                f"sip:{self.target.number}@{domain}", from_uri=f"<sip:{call.caller}@{domain}>"
+            )
+        except pj.Error as exc:
+            log.error("call %s: cannot call %s: %s", call.record, self.target.number, exc.info())
+            call.ctx.loop.post(lambda: call.dispatch(Event.NO_CHANNEL))
+            return
+        call.b_leg = b_leg
         call.set_timer(self.target.ring_timeout, Event.RING_TIMEOUT)
 
     def handle(self, call: Call, event: Event) -> State | None:
@@ -246,6 +265,8 @@ def _common(call: Call, event: Event) -> State | None:
     if event is Event.B_ENDED:
         assert call.b_leg is not None
         return Refusing(callee_failed(call.b_leg.status, call.b_leg.reason))
+    if event is Event.NO_CHANNEL:
+        return Refusing(NO_CHANNEL)
     if event is Event.RING_TIMEOUT:
         if call.b_leg is not None:
             call.b_leg.end()

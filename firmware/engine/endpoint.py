@@ -17,6 +17,11 @@ from firmware.config.schema import Config
 
 log = logging.getLogger(__name__)
 
+#: Legs pjsua can hold at once: PJSUA_MAX_CALLS, fixed when pjproject is compiled. The
+#: pjsua2-python wheel keeps pjproject's default of 4, so two bridged calls; an image
+#: built with its own pjproject raises it (README, "Capacity").
+MAX_LEGS = 4
+
 #: G.711 only: every phone, ATA and provider speaks it, and it costs no CPU to bridge.
 CODECS = ("PCMA/8000", "PCMU/8000")
 
@@ -35,10 +40,9 @@ class _Account(pj.Account):
 class SipEndpoint:
     """Creates, configures and destroys the process's pjsua2 library."""
 
-    def __init__(self, config: Config, *, log_path: Path, max_calls: int = 4) -> None:
+    def __init__(self, config: Config, *, log_path: Path) -> None:
         self._config = config
         self._log_path = log_path
-        self._max_calls = max_calls
         self.ep = pj.Endpoint()
         self.account: _Account | None = None
 
@@ -48,7 +52,7 @@ class SipEndpoint:
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
-        cfg.uaConfig.maxCalls = self._max_calls
+        cfg.uaConfig.maxCalls = MAX_LEGS
         cfg.uaConfig.userAgent = "minipbx-engine"
         cfg.logConfig.level = 4
         cfg.logConfig.consoleLevel = 0

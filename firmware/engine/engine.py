@@ -127,7 +127,7 @@ class Engine:
         if command == "reload":
             return self.reload()
         if command == "status":
-            return {"ok": True, "calls": [repr(c) for c in self.calls]}
+            return {"ok": True, "calls": [c.status() for c in self.calls]}
         return {"ok": False, "errors": [f"unknown command {command!r}"]}
 
 

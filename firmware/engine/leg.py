@@ -62,6 +62,7 @@ class Leg(pj.Call):
         self.reason = ""
         self.call_id = ""
         self._audio: pj.AudioMedia | None = None
+        self._media_index = 0
 
     def __repr__(self) -> str:
         return f"<Leg {self.role} {self.state} {self.status}>"
@@ -86,6 +87,7 @@ class Leg(pj.Call):
                 and self._audio is None
             ):
                 self._audio = self.getAudioMedia(index)
+                self._media_index = index
                 self.listener.on_leg_media(self)
                 return
 
@@ -122,6 +124,13 @@ class Leg(pj.Call):
     def audio(self) -> pj.AudioMedia | None:
         return self._audio
 
+    def rtp_counts(self) -> dict[str, int]:
+        """Packets received and sent on this leg's audio: the proof media flows through us."""
+        if self._audio is None:
+            return {"rx_packets": 0, "tx_packets": 0}
+        rtcp = self.getStreamStat(self._media_index).rtcp
+        return {"rx_packets": rtcp.rxStat.pkt, "tx_packets": rtcp.txStat.pkt}
+
     def remains(self) -> EndedLeg:
         """What the call keeps of a leg that has ended, so the pjsua2 object can go now.
 
@@ -143,3 +152,6 @@ class EndedLeg:
 
     def end(self, status: int = 0, reason: str = "") -> None:
         """Already ended."""
+
+    def rtp_counts(self) -> dict[str, int]:
+        return {"rx_packets": 0, "tx_packets": 0}

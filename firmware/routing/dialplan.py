@@ -22,6 +22,9 @@ class RingExtension:
 Decision = RingExtension | Refusal
 
 NO_ANSWER = Refusal(480, "No Answer", None, Disposition.NO_ANSWER, "not answered in time")
+NO_CHANNEL = Refusal(
+    503, "Service Unavailable", Tone.CONGESTION, Disposition.FAILED, "no free channel in the engine"
+)
 
 
 def route_call(config: Config, *, caller: str, dialed: str) -> Decision:

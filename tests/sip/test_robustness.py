@@ -82,6 +82,9 @@ def test_a_burst_of_malformed_sip_leaves_the_box_serving(box: Box, phone_factory
 
 def test_a_killed_engine_leaves_its_call_interrupted_not_open(box: Box, phone_factory) -> None:
     talking(box, phone_factory)
+    status = box.cli("status")
+    assert status.returncode == 0 and "calls in progress: 1" in status.stdout
+    assert "101 -> 102: talking" in status.stdout
     box.kill_engine()
     box.start_engine()
     [row] = box.closed_calls(1)
@@ -162,3 +165,26 @@ def test_config_check_names_line_and_key(box: Box, tmp_path) -> None:
 def test_registration_failure_is_reported_by_the_phone_helper(box: Box, phone_factory) -> None:
     with pytest.raises(PhoneError):
         phone_factory("x").register(box, "101", password="Not-The-Password")
+
+
+def test_a_full_engine_refuses_the_next_call_with_congestion(box_factory, phone_factory) -> None:
+    """The wheel's pjsua holds 4 legs: a call whose callee leg finds no slot is refused.
+
+    The engine answers 503; Kamailio, as a proxy, relays it as 500 (RFC 3261 16.7).
+    """
+    box = box_factory(tone_timeout=8)
+    alice, _, _, _ = talking(box, phone_factory)
+    carol = phone_factory("carol")
+    carol.register(box, "103")
+    refused = carol.call(f"sip:555@{box.domain}")
+    carol.wait_heard(950, refused, last_s=0.3)
+    third = carol.call(f"sip:100@{box.domain}")
+    carol.wait_heard(425, third, last_s=0.15)
+    ended = carol.wait_state(third, "disconnected", timeout=10)
+    assert (ended["code"], ended["reason"]) == (500, "Service Unavailable")
+    rows = {r["callee"]: r for r in box.closed_calls(2)}
+    assert (rows["100"]["disposition"], rows["100"]["reason"]) == (
+        "failed",
+        "no free channel in the engine",
+    )
+    assert alice.events("call_state")[-1]["state"] == "confirmed"

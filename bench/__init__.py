@@ -1,0 +1,1 @@
+"""Benchmarks: figures and ratios printed by ``./build.sh bench``, never asserted by tests."""
