@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 from firmware.config.errors import ConfigError, Problem, format_path, locate_line
 from firmware.config.schema import Config
+from firmware.routing.numbers import NumberError, NumberPlan, read_number
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 
@@ -64,17 +65,84 @@ def _validation_problem(err: Any, text: str) -> Problem:
     return Problem(format_path(loc), message, locate_line(text, loc))
 
 
-def _cross_checks(config: Config) -> list[tuple[tuple[str | int, ...], str]]:
+Found = list[tuple[tuple[str | int, ...], str]]
+
+
+def _cross_checks(config: Config) -> Found:
     """Rules that span several entries, reported at the entry that breaks them."""
-    found: list[tuple[tuple[str | int, ...], str]] = []
-    seen: dict[str, int] = {}
-    for i, ext in enumerate(config.extensions):
-        if ext.number in seen:
-            found.append(
-                (
-                    ("extensions", i, "number"),
-                    f"{ext.number} is already extensions[{seen[ext.number]}]",
-                )
-            )
-        seen.setdefault(ext.number, i)
+    found: Found = []
+    found += _unique(config, "extensions", "number", [e.number for e in config.extensions])
+    found += _unique(config, "trunks", "name", [t.name for t in config.trunks])
+    found += _unique(config, "trunks", "username", [t.username for t in config.trunks])
+    extensions = {e.number for e in config.extensions}
+    for i, trunk in enumerate(config.trunks):
+        if trunk.kind == "fxo" and trunk.username in extensions:
+            found.append((("trunks", i, "username"), f"{trunk.username} is also an extension"))
+    found += _trunk_lists(config)
+    found += _numbers(config)
     return found
+
+
+def _unique(config: Config, table: str, key: str, values: list[str]) -> Found:
+    found: Found = []
+    seen: dict[str, int] = {}
+    for i, value in enumerate(values):
+        if value in seen:
+            found.append(((table, i, key), f"{value} is already {table}[{seen[value]}]"))
+        seen.setdefault(value, i)
+    return found
+
+
+def _trunk_lists(config: Config) -> Found:
+    found: Found = []
+    places: list[tuple[tuple[str | int, ...], list[str]]] = [
+        (("outbound", "trunks"), config.outbound.trunks)
+    ]
+    places += [
+        (("extensions", i, "outbound", "trunks"), e.outbound.trunks)
+        for i, e in enumerate(config.extensions)
+        if e.outbound is not None
+    ]
+    for path, names in places:
+        for name in names:
+            trunk = config.trunk(name)
+            if trunk is None:
+                found.append((path, f"no trunk named {name!r}"))
+            elif trunk.inbound_only:
+                found.append((path, f"trunk {name!r} is inbound_only: it never carries calls out"))
+    return found
+
+
+def _numbers(config: Config) -> Found:
+    plan = number_plan(config)
+    found: Found = []
+    seen: dict[str, int] = {}
+    for i, entry in enumerate(config.numbers):
+        try:
+            e164 = read_number(entry.number, plan).normal
+        except NumberError as exc:
+            found.append((("numbers", i, "number"), str(exc)))
+            continue
+        if e164 in seen:
+            found.append((("numbers", i, "number"), f"{e164} is already numbers[{seen[e164]}]"))
+        seen.setdefault(e164, i)
+        if config.trunk(entry.trunk) is None:
+            found.append((("numbers", i, "trunk"), f"no trunk named {entry.trunk!r}"))
+        if config.extension(entry.destination) is None:
+            found.append((("numbers", i, "destination"), f"no extension {entry.destination}"))
+    for i, ext in enumerate(config.extensions):
+        if ext.caller_id is not None:
+            try:
+                read_number(ext.caller_id, plan)
+            except NumberError as exc:
+                found.append((("extensions", i, "caller_id"), str(exc)))
+    return found
+
+
+def number_plan(config: Config) -> NumberPlan:
+    """How this box reads numbers: its region, its area code and its extensions."""
+    return NumberPlan(
+        region=config.system.region,
+        area_code=config.system.area_code,
+        extensions=frozenset(e.number for e in config.extensions),
+    )

@@ -109,6 +109,77 @@ class Calls(Section):
     )
 
 
+NUMBER_CLASSES = ("local", "long_distance", "mobile", "international", "service")
+NumberClassName = Literal["local", "long_distance", "mobile", "international", "service"]
+CallerId = Annotated[str, Field(pattern=r"^\+?[0-9]{3,16}$")]
+TrunkName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+
+
+class Outbound(Section):
+    """Who may call out where. Emergency numbers always go out, whatever these say."""
+
+    trunks: list[TrunkName] = Field(
+        default_factory=list, description="trunks in order of preference; empty means all"
+    )
+    allow: list[NumberClassName] = Field(
+        default_factory=lambda: ["local", "long_distance", "mobile", "service"],
+        description="number classes this extension may dial; international is barred by default",
+    )
+    max_calls: int = Field(2, ge=0, le=60, description="simultaneous outside calls")
+    max_per_hour: int = Field(30, ge=0, le=10000, description="outside calls started per hour")
+
+
+class Dialing(Section):
+    outside_prefix: Annotated[str, Field(pattern=r"^[0-9]?$")] = "9"
+    direct_national: bool = Field(
+        False, description="national and mobile numbers also go out without the prefix"
+    )
+
+
+class LineQueue(Section):
+    """Camp-on for an outside line: the caller is rung back when a permitted line frees."""
+
+    enabled: bool = True
+    offer: Literal["key", "auto"] = "key"
+    key: Annotated[str, Field(pattern=r"^[0-9*#]$")] = "1"
+    offer_timeout: Seconds = 8
+    expiry: Seconds = 600
+    alert_info: str = "<urn:alert:service:recall:callback>"
+    warning_tone: Seconds = 1
+
+
+class Trunk(Section):
+    name: TrunkName
+    kind: Literal["sip", "fxo"]
+    host: str = Field("", description="sip: the provider's registrar and proxy, host[:port]")
+    username: str = Field(pattern=r"^[A-Za-z0-9_.+-]{1,64}$")
+    password: str = Field(repr=False, min_length=1)
+    auth_username: str = ""
+    registration: bool = Field(True, description="register to host; false for IP-authenticated")
+    register_interval: Seconds = 300
+    options_interval: float = Field(30, ge=0, le=3600, description="0 turns OPTIONS pings off")
+    channels: int = Field(1, ge=1, le=120)
+    inbound_only: bool = False
+    caller_id: CallerId | None = None
+    extension_caller_id: bool = False
+
+    @model_validator(mode="after")
+    def _kind_rules(self) -> Trunk:
+        if self.kind == "sip" and not re.match(r"^[A-Za-z0-9.-]+(:[0-9]{1,5})?$", self.host):
+            raise ValueError('a sip trunk needs host = "registrar[:port]"')
+        if self.kind == "fxo" and self.host:
+            raise ValueError("an fxo trunk has no host: its adapter registers to the box")
+        return self
+
+
+class Number(Section):
+    """A number the box owns (DID): which trunk it arrives on and where it goes."""
+
+    number: str = Field(min_length=1, description="as people write it; read with the region")
+    trunk: TrunkName
+    destination: ExtensionNumber
+
+
 class Extension(Section):
     number: ExtensionNumber
     name: str = Field(min_length=1, max_length=60)
@@ -118,6 +189,8 @@ class Extension(Section):
     mobile: str | None = Field(None, pattern=r"^\+?[0-9]{5,16}$")
     forward_after: Seconds | None = None
     device: str = Field("sip", pattern=r"^(sip|fxs:[0-9]+|dect:[0-9]+)$")
+    caller_id: CallerId | None = None
+    outbound: Outbound | None = None
 
     @field_validator("password")
     @classmethod
@@ -136,7 +209,19 @@ class Config(Section):
     system: System
     network: Network = Network()
     calls: Calls = Calls()
+    dialing: Dialing = Dialing()
+    outbound: Outbound = Outbound()
+    line_queue: LineQueue = LineQueue()
     extensions: list[Extension] = []
+    trunks: list[Trunk] = []
+    numbers: list[Number] = []
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)
+
+    def trunk(self, name: str) -> Trunk | None:
+        return next((t for t in self.trunks if t.name == name), None)
+
+    def outbound_for(self, extension: Extension) -> Outbound:
+        """An extension's own rules, or the box's defaults in [outbound]."""
+        return extension.outbound or self.outbound

@@ -15,6 +15,7 @@ class Disposition(StrEnum):
     CANCELLED = "cancelled"
     FAILED = "failed"
     INTERRUPTED = "interrupted"
+    QUEUED = "queued"
 
 
 class Party(StrEnum):
@@ -27,7 +28,10 @@ class Party(StrEnum):
 
 @dataclass(frozen=True)
 class Refusal:
-    """A call that will not be connected: what the caller hears, then the SIP answer."""
+    """A call that will not be connected: what the caller hears, then the SIP answer.
+
+    The caller hears ``prompt`` (an announcement) when there is one, else ``tone``.
+    """
 
     status: int
     phrase: str
@@ -35,3 +39,4 @@ class Refusal:
     disposition: Disposition
     why: str
     by: Party = Party.SYSTEM
+    prompt: str | None = None
