@@ -10,6 +10,7 @@ import pytest
 
 from tests.support.box import Box
 from tests.support.phone import Phone
+from tests.support.provider import Provider
 
 
 @pytest.fixture
@@ -46,3 +47,22 @@ def box_factory(tmp_path: Path) -> Iterator[Callable[..., Box]]:
 @pytest.fixture
 def box(box_factory: Callable[..., Box]) -> Box:
     return box_factory()
+
+
+@pytest.fixture
+def provider_factory(tmp_path: Path) -> Iterator[Callable[..., Provider]]:
+    """Makes SIP provider stand-ins (a Kamailio each), all stopped at teardown.
+
+    Request it before ``phone_factory`` so phones, torn down first, can still
+    unregister from a provider that is up.
+    """
+    providers: list[Provider] = []
+
+    def make(**options: Any) -> Provider:
+        provider = Provider(tmp_path / f"provider{len(providers)}", **options)
+        providers.append(provider)
+        return provider.start()
+
+    yield make
+    for provider in providers:
+        provider.stop()
