@@ -155,7 +155,6 @@ class Trunk(Section):
     username: str = Field(pattern=r"^[A-Za-z0-9_.+-]{1,64}$")
     password: str = Field(repr=False, min_length=1)
     auth_username: str = ""
-    registration: bool = Field(True, description="register to host; false for IP-authenticated")
     register_interval: Seconds = 300
     options_interval: float = Field(30, ge=0, le=3600, description="0 turns OPTIONS pings off")
     channels: int = Field(1, ge=1, le=120)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import pjsua2 as pj
@@ -26,15 +27,46 @@ MAX_LEGS = 4
 CODECS = ("PCMA/8000", "PCMU/8000")
 
 
-class _Account(pj.Account):
-    """The engine's identity towards Kamailio; it never registers."""
+#: pjsua's account table, fixed at compile time (PJSUA_MAX_ACC): the engine's own
+#: account and one per SIP trunk.
+MAX_ACCOUNTS = 8
 
-    def __init__(self, on_incoming: Callable[[int, str], None]) -> None:
+
+@dataclass
+class AccountEvents:
+    """What an account reports, each to whoever cares; unset ones are ignored."""
+
+    incoming: Callable[[int, str], None] | None = None
+    registration: Callable[[int, str, int], None] | None = None
+    answered: Callable[[str, int, str], None] | None = None
+
+
+class EngineAccount(pj.Account):
+    """A pjsua2 account whose callbacks go to plain Python functions."""
+
+    def __init__(self, events: AccountEvents) -> None:
         super().__init__()
-        self._on_incoming = on_incoming
+        self.events = events
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802 (pjsua2 API)
-        self._on_incoming(prm.callId, prm.rdata.wholeMsg)
+        if self.events.incoming is not None:
+            self.events.incoming(prm.callId, prm.rdata.wholeMsg)
+
+    def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
+        if self.events.registration is not None:
+            self.events.registration(int(prm.code), prm.reason, int(prm.expiration))
+
+    def onSendRequest(self, prm: pj.OnSendRequestParam) -> None:  # noqa: N802
+        tsx = prm.e.body.tsxState.tsx
+        if self.events.answered is not None and tsx.statusCode >= 200:
+            self.events.answered(tsx.lastTx.wholeMsg, tsx.statusCode, tsx.statusText)
+
+    def ping(self, target: str) -> None:
+        """OPTIONS to ``target`` through Kamailio; the answer comes to ``events.answered``."""
+        prm = pj.SendRequestParam()
+        prm.method = "OPTIONS"
+        prm.txOption.targetUri = target
+        self.sendRequest(prm)
 
 
 class SipEndpoint:
@@ -44,9 +76,10 @@ class SipEndpoint:
         self._config = config
         self._log_path = log_path
         self.ep = pj.Endpoint()
-        self.account: _Account | None = None
+        self.account: EngineAccount | None = None
+        self.accounts: list[EngineAccount] = []
 
-    def start(self, on_incoming: Callable[[int, str], None]) -> None:
+    def start(self, events: AccountEvents) -> None:
         net = self._config.network
         self.ep.libCreate()
         cfg = pj.EpConfig()
@@ -76,15 +109,33 @@ class SipEndpoint:
             self.ep.codecSetPriority(codec.codecId, 0)
         for priority, codec_id in enumerate(CODECS):
             self.ep.codecSetPriority(codec_id, 255 - priority)
-        self.account = _Account(on_incoming)
-        self.account.create(self._account_config())
+        self.account = self.add_account(
+            self.account_config(f"sip:pbx@{self._config.system.sip_domain}"), events
+        )
 
-    def _account_config(self) -> pj.AccountConfig:
+    def add_account(self, cfg: pj.AccountConfig, events: AccountEvents) -> EngineAccount:
+        account = EngineAccount(events)
+        account.create(cfg)
+        self.accounts.append(account)
+        return account
+
+    def remove_account(self, account: EngineAccount) -> None:
+        self.accounts.remove(account)
+        account.shutdown()
+
+    @property
+    def edge_address(self) -> str:
+        """Kamailio's address as the engine reaches it, host:port."""
+        net = self._config.network
+        host = "127.0.0.1" if net.sip_address in ("0.0.0.0", "127.0.0.1") else net.sip_address
+        return f"{host}:{net.sip_port}"
+
+    def account_config(self, id_uri: str) -> pj.AccountConfig:
+        """Every account of the engine sends through Kamailio and anchors media here."""
         net = self._config.network
         acc = pj.AccountConfig()
-        acc.idUri = f"sip:pbx@{self._config.system.sip_domain}"
-        edge = "127.0.0.1" if net.sip_address in ("0.0.0.0", "127.0.0.1") else net.sip_address
-        acc.sipConfig.proxies.append(f"sip:{edge}:{net.sip_port};lr")
+        acc.idUri = id_uri
+        acc.sipConfig.proxies.append(f"sip:{self.edge_address};lr")
         media = acc.mediaConfig.transportConfig
         media.boundAddress = net.media_address
         media.port = net.rtp_port_min
@@ -101,7 +152,8 @@ class SipEndpoint:
 
     def destroy(self) -> None:
         """Destroys pjsua2; every Call and media object must be gone before this."""
-        if self.account is not None:
-            self.account.shutdown()
-            self.account = None
+        for account in self.accounts:
+            account.shutdown()
+        self.accounts.clear()
+        self.account = None
         self.ep.libDestroy()

@@ -1,4 +1,4 @@
-"""The engine process: pjsua2, the call flows, the CDR and the control socket, wired together.
+"""The engine process: pjsua2, lines, call flows, the CDR and the control socket, wired together.
 
 This is the one place that builds the objects; everything else receives what
 it needs through its constructor.
@@ -7,47 +7,72 @@ it needs through its constructor.
 from __future__ import annotations
 
 import gc
+import itertools
 import logging
-import re
 import signal
 import time
+from datetime import timedelta
 from typing import Any
 
 from firmware.config import Config, ConfigError, load_config
-from firmware.engine.call import IGNORE, Call, CallContext, Dialing, Refusing
+from firmware.config.load import number_plan
+from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppable
 from firmware.engine.control import ControlServer
-from firmware.engine.endpoint import SipEndpoint
+from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
+from firmware.engine.sipmsg import header, request_user, user_of
+from firmware.engine.states import (
+    LINES_BUSY,
+    CallingBack,
+    Dialing,
+    OfferingLine,
+    Refusing,
+    State,
+)
+from firmware.engine.trunks import Lines
 from firmware.home import Home
-from firmware.routing.dialplan import Refusal, route_call
-from firmware.routing.toneplans import tone_for
+from firmware.routing.dialplan import RingExtension
+from firmware.routing.lines import LineQueue, LineRequest, NoLine, choose_trunk
+from firmware.routing.numbers import NumberError, read_number
+from firmware.routing.outbound import CallOut, caller_id, limit_refusal, route_dialed
+from firmware.routing.outcome import Disposition, Refusal
+from firmware.routing.toneplans import Tone, tone_for
 from firmware.sipedge.subscribers import write_subscribers
-from firmware.store.cdr import CallRecords
+from firmware.store.cdr import CallRecords, now
 from firmware.store.db import connect
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
-_REQUEST_USER = re.compile(r"^[A-Z]+ sips?:([^@;>\s]+)@", re.MULTILINE)
-_FROM_USER = re.compile(r"^(?:From|f)\s*:.*?<?sips?:([^@;>\s]+)@", re.MULTILINE | re.IGNORECASE)
+
+NO_LINE = Refusal(
+    503, "No Line Available", Tone.CONGESTION, Disposition.FAILED, "no permitted line is up"
+)
+NOT_OURS = Refusal(404, "Not Found", None, Disposition.FAILED, "number not owned by this box")
+UNKNOWN_SOURCE = Refusal(403, "Forbidden", None, Disposition.FAILED, "caller not identified")
 
 
 class Engine:
-    def __init__(self, config: Config, home: Home) -> None:
+    def __init__(self, config: Config, home: Home, *, prompts: Any = None) -> None:
         self.config = config
         self.home = home
         self.sip = SipEndpoint(config, log_path=home.pjsua_log)
         self.loop = EngineLoop(self.sip.pump)
         self.records = CallRecords(connect(home.store))
+        self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
+        self.line_queue = LineQueue()
         self.calls: list[Call] = []
         self.control = ControlServer(home.control_socket, self.loop, self._command)
+        self._turns = itertools.count()
+        self._prompts = prompts
 
     def run(self) -> None:
         closed = self.records.close_interrupted()
         if closed:
             log.warning("closed %d call(s) left open by an engine that stopped", closed)
-        self.sip.start(self._incoming)
+        self.sip.start(AccountEvents(incoming=self._incoming, answered=self.lines.adapter_answered))
+        self.lines.start()
         self.control.start()
         signal.signal(signal.SIGHUP, lambda *_: self.loop.post(self.reload))
         signal.signal(signal.SIGTERM, lambda *_: self.loop.stop())
@@ -72,11 +97,12 @@ class Engine:
         while self.calls and time.monotonic() < deadline:
             self.loop.run_once()
         self.calls.clear()
+        self.lines.stop()
         gc.collect()  # pjsua2 objects must be gone before the library
         self.records.close_interrupted()
         self.sip.destroy()
 
-    # Calls.
+    # Calls arriving.
     def _context(self) -> CallContext:
         region = self.config.system.region
         assert self.sip.account is not None
@@ -85,6 +111,7 @@ class Engine:
             account=self.sip.account,
             records=self.records,
             tones=lambda tone: tone_for(region, tone),
+            play_prompts=self._play_prompts,
             tone_timeout=self.config.calls.tone_timeout,
             sip_domain=self.config.system.sip_domain,
             on_finished=self._finished,
@@ -94,16 +121,182 @@ class Engine:
         assert self.sip.account is not None
         a_leg = Leg(self.sip.account, role="a", listener=IGNORE, call_id=call_id)
         a_leg.call_id = a_leg.getInfo().callIdString
-        caller = _match(_FROM_USER, invite)
-        dialed = _match(_REQUEST_USER, invite)
-        call = Call(self._context(), a_leg, caller=caller, dialed=dialed)
+        token = header(invite, "X-Minipbx-Token")
+        user = header(invite, "X-Minipbx-Auth")
+        trunk = self.lines.by_token(token) if token else self.lines.by_adapter(user or "")
+        if trunk is not None:
+            self._from_line(a_leg, invite, trunk.name)
+        elif user and self.config.extension(user) is not None:
+            self._from_extension(a_leg, invite, user)
+        else:
+            log.warning("call from an unknown source refused: token %r user %r", token, user)
+            self._new_call(a_leg, caller=user or "?", dialed=request_user(invite)).start(
+                Refusing(UNKNOWN_SOURCE)
+            )
+
+    def _new_call(self, a_leg: Leg, *, caller: str, dialed: str, **details: Any) -> Call:
+        record = self.records.open(
+            call_id=a_leg.call_id, caller=caller, callee=dialed, dialed=dialed, **details
+        )
+        call = Call(self._context(), a_leg, caller=caller, dialed=dialed, record=record)
         self.calls.append(call)
-        decision = route_call(self.config, caller=caller, dialed=dialed)
-        call.start(Refusing(decision) if isinstance(decision, Refusal) else Dialing(decision))
+        return call
+
+    def _from_extension(self, a_leg: Leg, invite: str, extension: str) -> None:
+        dialed = request_user(invite)
+        decision = route_dialed(self.config, caller=extension, dialed=dialed)
+        if isinstance(decision, CallOut):
+            call = self._new_call(
+                a_leg,
+                caller=extension,
+                dialed=dialed,
+                direction="outbound",
+                number_class=decision.number.number_class.value,
+            )
+            call.dialed = decision.number.normal
+            self.records.note(call.record, destination=decision.number.normal)
+            call.start(self._outside(call, decision))
+            return
+        call = self._new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
+        if isinstance(decision, RingExtension):
+            call.start(Dialing(self._to_extension(decision.number, extension)))
+        else:
+            call.start(Refusing(decision))
+
+    def _from_line(self, a_leg: Leg, invite: str, trunk_name: str) -> None:
+        trunk = self.config.trunk(trunk_name)
+        assert trunk is not None
+        plan = number_plan(self.config)
+        caller = _readable(user_of(header(invite, "From") or ""), plan)
+        owned = [n for n in self.config.numbers if n.trunk == trunk_name]
+        if trunk.kind == "sip":
+            did = _readable(user_of(header(invite, "To") or ""), plan)
+            owned = [n for n in owned if _readable(n.number, plan) == did]
+        else:
+            did = _readable(owned[0].number, plan) if owned else trunk.username
+        call = self._new_call(
+            a_leg, caller=caller, dialed=did, direction="inbound", trunk=trunk_name
+        )
+        self._seize(call, trunk_name)
+        if not owned:
+            log.warning("call on trunk %s for %s, a number this box does not own", trunk_name, did)
+            call.start(Refusing(NOT_OURS))
+            return
+        target = owned[0].destination
+        self.records.note(call.record, destination=target)
+        call.start(Dialing(self._to_extension(target, caller)))
+
+    def _to_extension(self, number: str, caller: str) -> Destination:
+        domain = self.config.system.sip_domain
+        return Destination(
+            uri=f"sip:{number}@{domain}",
+            from_uri=f"<sip:{caller}@{domain}>",
+            ring_timeout=self.config.calls.ring_timeout,
+        )
+
+    # Calls to the outside.
+    def _outside(self, call: Call, out: CallOut) -> State:
+        extension = self.config.extension(call.caller)
+        if not out.emergency and extension is not None:
+            rules = self.config.outbound_for(extension)
+            active = sum(1 for c in self.calls if c.caller == call.caller and c.trunks)
+            hour = self.records.outbound_since(call.caller, now() - timedelta(hours=1))
+            refusal = limit_refusal(rules, active=active, last_hour=hour)
+            if refusal is not None:
+                log.warning("call %s refused: %s", call.record, refusal.why)
+                return Refusing(refusal)
+        chosen = choose_trunk(out.trunks, self.lines.states(), next(self._turns))
+        if chosen is NoLine.ALL_DOWN:
+            return Refusing(NO_LINE)
+        if chosen is NoLine.ALL_BUSY:
+            queue = self.config.line_queue
+            if queue.enabled and not out.emergency:
+                return OfferingLine(
+                    key=queue.key if queue.offer == "key" else None,
+                    wait=queue.offer_timeout,
+                    queue=lambda c: self._queue_for_line(c, out),
+                )
+            return Refusing(LINES_BUSY)
+        self._seize(call, chosen)
+        return Dialing(self._on_line(chosen, out.number.normal, call.caller))
+
+    def _on_line(self, trunk: str, number: str, caller: str) -> Destination:
+        uri, headers = self.lines.call_uri(trunk, number)
+        shown = caller_id(self.config, caller, trunk) or caller
+        host = uri.split("@", 1)[1]
+        return Destination(
+            uri=uri,
+            from_uri=f"<sip:{shown.lstrip('+')}@{host}>",
+            ring_timeout=self.config.calls.ring_timeout,
+            account=self.lines.account_for(trunk),
+            headers=headers,
+            trunk=trunk,
+        )
+
+    def _seize(self, call: Call, trunk: str) -> None:
+        self.lines.seize(trunk)
+        call.trunks.append(trunk)
+        self.records.note(call.record, trunk=trunk)
+
+    def _queue_for_line(self, call: Call, out: CallOut) -> None:
+        started = time.monotonic()
+        request = self.line_queue.add(
+            LineRequest(
+                extension=call.caller,
+                number=out.number.normal,
+                trunks=out.trunks,
+                queued_at=started,
+                expires_at=started + self.config.line_queue.expiry,
+                record=call.record,
+            )
+        )
+        log.info("call %s: %s queued for a line to %s", call.record, call.caller, request.number)
+
+    def _line_changed(self, trunk: str) -> None:
+        """A line freed a channel or came up: ring back whoever waits for it."""
+        line = self.lines.lines.get(trunk)
+        if line is None or not line.state().free:
+            return
+        request = self.line_queue.take_for(trunk, time.monotonic())
+        if request is not None:
+            self._call_back(request, trunk)
+
+    def _call_back(self, request: LineRequest, trunk: str) -> None:
+        assert self.sip.account is not None
+        domain = self.config.system.sip_domain
+        a_leg = Leg(self.sip.account, role="a", listener=IGNORE)
+        call = self._new_call(
+            a_leg,
+            caller=request.extension,
+            dialed=request.number,
+            direction="outbound",
+            queued_from=request.record,
+            destination=request.number,
+        )
+        self._seize(call, trunk)
+        queue = self.config.line_queue
+        a_leg.dial(
+            f"sip:{request.extension}@{domain}",
+            from_uri=f"<sip:{request.number.lstrip('+')}@{domain}>",
+            headers={"Alert-Info": queue.alert_info},
+        )
+        call.start(
+            CallingBack(
+                ring_timeout=self.config.calls.ring_timeout,
+                warning=queue.warning_tone,
+                then=self._on_line(trunk, request.number, request.extension),
+            )
+        )
 
     def _finished(self, call: Call) -> None:
         if call in self.calls:
             self.calls.remove(call)
+        for trunk in call.trunks:
+            self.lines.release(trunk)
+        call.trunks.clear()
+
+    def _play_prompts(self, names: list[str], audio: Any, done: Any) -> Stoppable:
+        return self._prompts.play(names, self.config.system.language, audio, done)
 
     # Control.
     def reload(self) -> dict[str, Any]:
@@ -116,6 +309,7 @@ class Engine:
         restart = [key for key in ("network",) if getattr(new, key) != getattr(self.config, key)]
         write_subscribers(self.home.sipedge_db, new)
         self.config = new
+        self.lines.reload(new)
         log.info("config reloaded: %d extension(s)", len(new.extensions))
         result: dict[str, Any] = {"ok": True, "extensions": len(new.extensions)}
         if restart:
@@ -127,10 +321,20 @@ class Engine:
         if command == "reload":
             return self.reload()
         if command == "status":
-            return {"ok": True, "calls": [c.status() for c in self.calls]}
+            return {
+                "ok": True,
+                "calls": [c.status() for c in self.calls],
+                "trunks": [line.status() for line in self.lines.lines.values()],
+                "line_queue": [
+                    {"extension": r.extension, "number": r.number} for r in self.line_queue.requests
+                ],
+            }
         return {"ok": False, "errors": [f"unknown command {command!r}"]}
 
 
-def _match(pattern: re.Pattern[str], text: str) -> str:
-    found = pattern.search(text)
-    return found.group(1) if found else ""
+def _readable(text: str, plan: Any) -> str:
+    """A number in E.164 when it reads as one; as it came otherwise (CLIR, odd formats)."""
+    try:
+        return read_number(text, plan).normal
+    except NumberError:
+        return text

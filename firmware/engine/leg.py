@@ -42,6 +42,8 @@ class LegListener(Protocol):
 
     def on_leg_media(self, leg: Leg) -> None: ...
 
+    def on_leg_dtmf(self, leg: Leg, digit: str) -> None: ...
+
 
 class Leg(pj.Call):
     """pjsua2's Call with the state the call flows need kept in plain attributes."""
@@ -91,10 +93,18 @@ class Leg(pj.Call):
                 self.listener.on_leg_media(self)
                 return
 
+    def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
+        self.listener.on_leg_dtmf(self, prm.digit)
+
     # Commands.
-    def dial(self, uri: str, *, from_uri: str) -> None:
+    def dial(self, uri: str, *, from_uri: str, headers: dict[str, str] | None = None) -> None:
         prm = pj.CallOpParam(True)
         prm.txOption.localUri = from_uri
+        for name, value in (headers or {}).items():
+            header = pj.SipHeader()
+            header.hName = name
+            header.hValue = value
+            prm.txOption.headers.append(header)
         self.state = LegState.CALLING
         self.makeCall(uri, prm)
 

@@ -20,6 +20,7 @@ class Tone(StrEnum):
     BUSY = "busy"
     CONGESTION = "congestion"
     UNOBTAINABLE = "unobtainable"
+    WARNING = "warning"
 
 
 @dataclass(frozen=True)
@@ -37,6 +38,9 @@ def _sit(first: int) -> ToneSpec:
     return (Segment((first,), 330), Segment((1400,), 330), Segment((1800,), 330, 1000))
 
 
+#: Short beeps before a line-free callback dials out; 1400 Hz is E.180's warning tone.
+_WARNING: ToneSpec = (Segment((1400,), 200, 200),)
+
 TONE_PLANS: dict[str, dict[Tone, ToneSpec]] = {
     "RU": {
         Tone.DIAL: (Segment((425,), 1000),),
@@ -44,6 +48,7 @@ TONE_PLANS: dict[str, dict[Tone, ToneSpec]] = {
         Tone.BUSY: (Segment((425,), 400, 400),),
         Tone.CONGESTION: (Segment((425,), 200, 200),),
         Tone.UNOBTAINABLE: _sit(950),
+        Tone.WARNING: _WARNING,
     },
     "DE": {
         Tone.DIAL: (Segment((425,), 1000),),
@@ -51,6 +56,7 @@ TONE_PLANS: dict[str, dict[Tone, ToneSpec]] = {
         Tone.BUSY: (Segment((425,), 480, 480),),
         Tone.CONGESTION: (Segment((425,), 240, 240),),
         Tone.UNOBTAINABLE: _sit(900),
+        Tone.WARNING: _WARNING,
     },
 }
 

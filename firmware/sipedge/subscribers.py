@@ -30,6 +30,13 @@ def ha1(user: str, realm: str, password: str) -> str:
     return hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
 
 
+def accounts(config: Config) -> list[tuple[str, str]]:
+    """Who may register to the box: extensions, and the adapters of analog lines."""
+    return [(e.number, e.password) for e in config.extensions] + [
+        (t.username, t.password) for t in config.trunks if t.kind == "fxo"
+    ]
+
+
 def write_subscribers(db_path: Path, config: Config) -> None:
     """Replaces every subscriber in one transaction: Kamailio never sees half a change."""
     realm = config.system.sip_domain
@@ -43,13 +50,8 @@ def write_subscribers(db_path: Path, config: Config) -> None:
         conn.executemany(
             "INSERT INTO subscriber (username, domain, ha1, ha1b) VALUES (?, ?, ?, ?)",
             [
-                (
-                    e.number,
-                    realm,
-                    ha1(e.number, realm, e.password),
-                    ha1(f"{e.number}@{realm}", realm, e.password),
-                )
-                for e in config.extensions
+                (user, realm, ha1(user, realm, password), ha1(f"{user}@{realm}", realm, password))
+                for user, password in accounts(config)
             ],
         )
         conn.execute("COMMIT")

@@ -31,18 +31,58 @@ class CallEnd:
     reason: str | None = None
 
 
+#: Columns callers may fill through ``open`` and ``note``; names never come from outside.
+DETAILS = frozenset({"direction", "dialed", "number_class", "trunk", "destination", "queued_from"})
+
+
+def _checked(details: dict[str, object]) -> dict[str, object]:
+    unknown = set(details) - DETAILS
+    if unknown:
+        raise ValueError(f"not call record columns: {sorted(unknown)}")
+    return details
+
+
 class CallRecords:
     """The calls table, written by the engine and read by the CLI and web UI."""
 
     def __init__(self, conn: sqlite3.Connection) -> None:
         self._conn = conn
 
-    def open(self, *, call_id: str, caller: str, callee: str, at: datetime | None = None) -> int:
+    def open(
+        self,
+        *,
+        call_id: str,
+        caller: str,
+        callee: str,
+        at: datetime | None = None,
+        **details: str | int | None,
+    ) -> int:
+        """A new record; ``details`` are further columns (direction, dialed, trunk...)."""
+        _checked(details)
+        columns = ["call_id", "caller", "callee", "started_at", *details]
+        values = [call_id, caller, callee, _iso(at or now()), *details.values()]
         cur = self._conn.execute(
-            "INSERT INTO calls (call_id, caller, callee, started_at) VALUES (?, ?, ?, ?)",
-            (call_id, caller, callee, _iso(at or now())),
+            f"INSERT INTO calls ({', '.join(columns)}) VALUES ({', '.join('?' * len(values))})",
+            values,
         )
         return int(cur.lastrowid or 0)
+
+    def note(self, record: int, **details: str | int | None) -> None:
+        """Adds what became known during the call: the trunk it took, who it reached."""
+        _checked(details)
+        assignments = ", ".join(f"{column} = ?" for column in details)
+        self._conn.execute(
+            f"UPDATE calls SET {assignments} WHERE id = ?", [*details.values(), record]
+        )
+
+    def outbound_since(self, caller: str, since: datetime) -> int:
+        """Outside calls an extension placed on a line since ``since``: the hourly limit."""
+        row = self._conn.execute(
+            "SELECT count(*) FROM calls WHERE caller = ? AND direction = 'outbound' "
+            "AND trunk IS NOT NULL AND started_at >= ?",
+            (caller, _iso(since)),
+        ).fetchone()
+        return int(row[0])
 
     def answered(self, record: int, at: datetime | None = None) -> None:
         self._conn.execute(

@@ -33,6 +33,41 @@ MIGRATIONS: list[str] = [
         alive_at TEXT NOT NULL
     );
     """,
+    # Outside lines: which way a call went, on which trunk, what kind of number, and
+    # calls waiting for a line (queued). SQLite cannot widen a CHECK, so the table is rebuilt.
+    """
+    CREATE TABLE calls_v2 (
+        id INTEGER PRIMARY KEY,
+        call_id TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        callee TEXT NOT NULL,
+        started_at TEXT NOT NULL,
+        answered_at TEXT,
+        ended_at TEXT,
+        disposition TEXT CHECK (disposition IN ('answered', 'no_answer', 'busy', 'cancelled',
+            'failed', 'interrupted', 'queued')),
+        talk_seconds REAL,
+        hangup_by TEXT CHECK (hangup_by IN ('caller', 'callee', 'system')),
+        sip_status INTEGER,
+        reason TEXT,
+        direction TEXT NOT NULL DEFAULT 'internal'
+            CHECK (direction IN ('internal', 'inbound', 'outbound')),
+        dialed TEXT,
+        number_class TEXT,
+        trunk TEXT,
+        destination TEXT,
+        queued_from INTEGER REFERENCES calls_v2 (id)
+    );
+    INSERT INTO calls_v2 (id, call_id, caller, callee, started_at, answered_at, ended_at,
+        disposition, talk_seconds, hangup_by, sip_status, reason, dialed)
+        SELECT id, call_id, caller, callee, started_at, answered_at, ended_at, disposition,
+            talk_seconds, hangup_by, sip_status, reason, callee FROM calls;
+    DROP TABLE calls;
+    ALTER TABLE calls_v2 RENAME TO calls;
+    CREATE INDEX calls_started ON calls (started_at);
+    CREATE INDEX calls_open ON calls (ended_at) WHERE ended_at IS NULL;
+    CREATE INDEX calls_outbound ON calls (caller, started_at) WHERE direction = 'outbound'
+    """,
 ]
 
 
