@@ -38,3 +38,12 @@ class Home:
     @property
     def pjsua_log(self) -> Path:
         return self.run_dir / "engine-pjsua.log"
+
+    @property
+    def custom_prompts(self) -> Path:
+        """The installer's recordings, ``<lang>/<name>.wav``, played instead of the built-in ones.
+
+        Not ``prompts/``: in a checkout the home is ``var/``, where the build
+        renders the built-in set into ``var/prompts`` (``firmware.prompts.BUILT_DIR``).
+        """
+        return self.root / "custom-prompts"

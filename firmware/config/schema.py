@@ -158,9 +158,18 @@ class Trunk(Section):
     register_interval: Seconds = 300
     options_interval: float = Field(30, ge=0, le=3600, description="0 turns OPTIONS pings off")
     channels: int = Field(1, ge=1, le=120)
+    dial_format: Literal["e164", "plus", "national"] | None = Field(
+        None,
+        description="how numbers are sent: 79161234567, +79161234567 or 89161234567; "
+        "default e164 for sip, national for fxo",
+    )
     inbound_only: bool = False
     caller_id: CallerId | None = None
     extension_caller_id: bool = False
+
+    @property
+    def number_format(self) -> str:
+        return self.dial_format or ("e164" if self.kind == "sip" else "national")
 
     @model_validator(mode="after")
     def _kind_rules(self) -> Trunk:

@@ -78,6 +78,7 @@ class SipEndpoint:
         self.ep = pj.Endpoint()
         self.account: EngineAccount | None = None
         self.accounts: list[EngineAccount] = []
+        self._incoming: Callable[[int, str], None] | None = None
 
     def start(self, events: AccountEvents) -> None:
         net = self._config.network
@@ -109,11 +110,16 @@ class SipEndpoint:
             self.ep.codecSetPriority(codec.codecId, 0)
         for priority, codec_id in enumerate(CODECS):
             self.ep.codecSetPriority(codec_id, 255 - priority)
+        self._incoming = events.incoming
         self.account = self.add_account(
             self.account_config(f"sip:pbx@{self._config.system.sip_domain}"), events
         )
 
     def add_account(self, cfg: pj.AccountConfig, events: AccountEvents) -> EngineAccount:
+        """Every account hands incoming calls to the engine: pjsua may pick any of them
+        (a provider's call to a trunk's contact lands on that trunk's account)."""
+        if events.incoming is None:
+            events.incoming = self._incoming
         account = EngineAccount(events)
         account.create(cfg)
         self.accounts.append(account)

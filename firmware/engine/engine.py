@@ -35,7 +35,13 @@ from firmware.home import Home
 from firmware.routing.dialplan import RingExtension
 from firmware.routing.lines import LineQueue, LineRequest, NoLine, choose_trunk
 from firmware.routing.numbers import NumberError, read_number
-from firmware.routing.outbound import CallOut, caller_id, limit_refusal, route_dialed
+from firmware.routing.outbound import (
+    CallOut,
+    caller_id,
+    limit_refusal,
+    number_for_trunk,
+    route_dialed,
+)
 from firmware.routing.outcome import Disposition, Refusal
 from firmware.routing.toneplans import Tone, tone_for
 from firmware.sipedge.subscribers import write_subscribers
@@ -134,9 +140,11 @@ class Engine:
                 Refusing(UNKNOWN_SOURCE)
             )
 
-    def _new_call(self, a_leg: Leg, *, caller: str, dialed: str, **details: Any) -> Call:
+    def _new_call(
+        self, a_leg: Leg, *, caller: str, dialed: str, callee: str | None = None, **details: Any
+    ) -> Call:
         record = self.records.open(
-            call_id=a_leg.call_id, caller=caller, callee=dialed, dialed=dialed, **details
+            call_id=a_leg.call_id, caller=caller, callee=callee or dialed, dialed=dialed, **details
         )
         call = Call(self._context(), a_leg, caller=caller, dialed=dialed, record=record)
         self.calls.append(call)
@@ -150,11 +158,10 @@ class Engine:
                 a_leg,
                 caller=extension,
                 dialed=dialed,
+                callee=decision.number.normal,
                 direction="outbound",
                 number_class=decision.number.number_class.value,
             )
-            call.dialed = decision.number.normal
-            self.records.note(call.record, destination=decision.number.normal)
             call.start(self._outside(call, decision))
             return
         call = self._new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
@@ -221,7 +228,11 @@ class Engine:
         return Dialing(self._on_line(chosen, out.number.normal, call.caller))
 
     def _on_line(self, trunk: str, number: str, caller: str) -> Destination:
-        uri, headers = self.lines.call_uri(trunk, number)
+        line = self.config.trunk(trunk)
+        assert line is not None
+        plan = number_plan(self.config)
+        digits = number_for_trunk(read_number(number, plan), line.number_format, plan.region)
+        uri, headers = self.lines.call_uri(trunk, digits)
         shown = caller_id(self.config, caller, trunk) or caller
         host = uri.split("@", 1)[1]
         return Destination(

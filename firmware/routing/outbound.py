@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import phonenumbers as pn
+
 from firmware.config.load import number_plan
 from firmware.config.schema import Config, Extension, Outbound
 from firmware.routing.dialplan import RingExtension, route_call
@@ -105,6 +107,19 @@ def limit_refusal(rules: Outbound, *, active: int, last_hour: int) -> Refusal | 
     return Refusal(
         403, "Forbidden", Tone.CONGESTION, Disposition.FAILED, why, prompt="limit_reached"
     )
+
+
+def number_for_trunk(number: ReadNumber, trunk_format: str, region: str) -> str:
+    """The digits a line expects: providers differ on '+'; an analog line in ``region``
+    is dialed the way a landline there is (RU: 8 for national, 810 for abroad)."""
+    if number.e164 is None:
+        return number.normal
+    if trunk_format == "plus":
+        return number.e164
+    if trunk_format == "national":
+        dialed = pn.format_out_of_country_calling_number(pn.parse(number.e164), region)
+        return "".join(c for c in dialed if c.isdigit())
+    return number.e164.lstrip("+")
 
 
 def caller_id(config: Config, caller: str, trunk_name: str) -> str | None:

@@ -8,7 +8,13 @@ from firmware.config import ConfigError, parse_config
 from firmware.routing.dialplan import RingExtension
 from firmware.routing.lines import LineQueue, LineRequest, LineState, NoLine, choose_trunk
 from firmware.routing.numbers import NumberClass
-from firmware.routing.outbound import CallOut, caller_id, limit_refusal, route_dialed
+from firmware.routing.outbound import (
+    CallOut,
+    caller_id,
+    limit_refusal,
+    number_for_trunk,
+    route_dialed,
+)
 from firmware.routing.outcome import Refusal
 
 OFFICE = """\
@@ -208,3 +214,17 @@ def test_config_cross_checks_for_trunks_and_numbers() -> None:
     assert "extensions[1].outbound.trunks: trunk 'adverts' is inbound_only" in text
     assert "extensions[1].outbound.trunks: no trunk named 'nope'" in text
     assert "numbers[0].number: '+7 495' is too short" in text
+
+
+@pytest.mark.parametrize(
+    ("fmt", "sent"),
+    [("e164", "79161234567"), ("plus", "+79161234567"), ("national", "89161234567")],
+)
+def test_numbers_are_sent_in_the_lines_format(fmt: str, sent: str) -> None:
+    assert number_for_trunk(out("989161234567").number, fmt, "RU") == sent
+
+
+def test_international_numbers_stay_international_on_an_analog_line() -> None:
+    number = out("9810493012345678", caller="103").number
+    assert number_for_trunk(number, "national", "RU") == "810493012345678"
+    assert number_for_trunk(out("9112").number, "national", "RU") == "112"

@@ -1,0 +1,256 @@
+"""Lines to the outside, against a provider built from real parts (a second Kamailio).
+
+The provider sits on 127.0.0.3 with its own accounts: the box's trunk account
+and test phones standing for the outside world (a mobile, a Moscow landline).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import pytest
+
+from tests.support.box import Box
+from tests.support.phone import Phone
+from tests.support.provider import Provider
+from tests.support.wait import wait_until
+
+pytestmark = pytest.mark.sip
+
+TRUNK_USER, TRUNK_PASSWORD = "74951110000", "Trunk-Secret-1"
+MOBILE, LANDLINE = "79161234567", "74957654321"
+ACCOUNTS = {TRUNK_USER: TRUNK_PASSWORD, MOBILE: "Mobile-Secret-1", LANDLINE: "Landline-Secret"}
+
+
+def trunk_toml(provider: Provider, *, password: str = TRUNK_PASSWORD, channels: int = 2) -> str:
+    return f"""
+[[trunks]]
+name = "city"
+kind = "sip"
+host = "{provider.server}"
+username = "{TRUNK_USER}"
+password = "{password}"
+channels = {channels}
+caller_id = "+{TRUNK_USER}"
+options_interval = 1
+
+[[numbers]]
+number = "+7 495 111-00-00"
+trunk = "city"
+destination = "100"
+"""
+
+
+def status(box: Box) -> dict:
+    printed = box.cli("status", "--json")
+    assert printed.returncode == 0, printed.stderr
+    return json.loads(printed.stdout)
+
+
+def trunk_state(box: Box, name: str = "city") -> dict:
+    return next(t for t in status(box)["trunks"] if t["name"] == name)
+
+
+def wait_trunk(box: Box, up: bool, timeout: float = 10) -> dict:
+    return wait_until(
+        lambda: (s := trunk_state(box))["up"] == up and s,
+        timeout=timeout,
+        what=f"trunk city {'up' if up else 'down'}",
+    )
+
+
+@pytest.fixture
+def provider(provider_factory) -> Provider:
+    return provider_factory(
+        accounts=dict(ACCOUNTS), dids={TRUNK_USER: TRUNK_USER}, address="127.0.0.3"
+    )
+
+
+@pytest.fixture
+def office(box_factory, provider: Provider) -> Box:
+    box = box_factory(extra=trunk_toml(provider))
+    provider.wait_registered(TRUNK_USER)
+    wait_trunk(box, up=True)
+    return box
+
+
+def outside(phone_factory: Callable[[str], Phone], provider: Provider, number: str) -> Phone:
+    phone = phone_factory(f"out{number}")
+    phone.register(provider, number)
+    return phone
+
+
+def test_an_extension_calls_a_mobile_through_the_provider(office: Box, provider, phone_factory):
+    mobile = outside(phone_factory, provider, MOBILE)
+    ivan = phone_factory("ivan")
+    ivan.register(office, "101")
+    ivan.play(700)
+    mobile.play(1100)
+    out = ivan.call(f"sip:9 8 916 123-45-67@{office.domain}".replace(" ", "").replace("-", ""))
+    incoming = mobile.wait_event("incoming")
+    assert incoming["from_user"] == TRUNK_USER  # the trunk's caller ID, not the extension
+    ivan.wait_heard(425, out)
+    mobile.answer(incoming["call"])
+    ivan.wait_heard(1100, out)
+    mobile.wait_heard(700, incoming["call"])
+    ivan.hangup(out)
+    mobile.wait_state(incoming["call"], "disconnected")
+    [row] = office.closed_calls(1)
+    assert (row["direction"], row["caller"], row["callee"], row["number_class"]) == (
+        "outbound",
+        "101",
+        "+79161234567",
+        "mobile",
+    )
+    assert (row["trunk"], row["disposition"], row["hangup_by"]) == ("city", "answered", "caller")
+
+
+def test_a_call_to_the_office_number_rings_its_destination(office: Box, provider, phone_factory):
+    caller = outside(phone_factory, provider, MOBILE)
+    reception = phone_factory("reception")
+    reception.register(office, "100")
+    caller.play(700)
+    reception.play(1100)
+    out = caller.call(f"sip:{TRUNK_USER}@{provider.domain}")
+    incoming = reception.wait_event("incoming")
+    assert incoming["from_user"] == "+79161234567"
+    reception.answer(incoming["call"])
+    caller.wait_heard(1100, out)
+    reception.wait_heard(700, incoming["call"])
+    reception.hangup(incoming["call"])
+    caller.wait_state(out, "disconnected")
+    [row] = office.closed_calls(1)
+    assert (row["direction"], row["caller"], row["callee"], row["destination"]) == (
+        "inbound",
+        "+79161234567",
+        "+74951110000",
+        "100",
+    )
+    assert (row["trunk"], row["disposition"], row["hangup_by"]) == ("city", "answered", "callee")
+
+
+def test_a_number_the_box_does_not_own_is_refused_and_logged(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    provider = provider_factory(
+        accounts=dict(ACCOUNTS),
+        dids={TRUNK_USER: TRUNK_USER, "74951119999": TRUNK_USER},
+        address="127.0.0.3",
+    )
+    box = box_factory(extra=trunk_toml(provider))
+    provider.wait_registered(TRUNK_USER)
+    caller = outside(phone_factory, provider, MOBILE)
+    out = caller.call(f"sip:74951119999@{provider.domain}")
+    assert caller.wait_state(out, "disconnected")["code"] == 404
+    [row] = box.closed_calls(1)
+    assert (row["callee"], row["reason"]) == ("+74951119999", "number not owned by this box")
+    assert "a number this box does not own" in box.engine_log_text()
+
+
+def test_wrong_trunk_credentials_mean_down_with_the_providers_answer(
+    box_factory, provider: Provider, phone_factory
+) -> None:
+    box = box_factory(extra=trunk_toml(provider, password="Wrong-Secret-1"))
+    state = wait_trunk(box, up=False)
+    wait_until(
+        lambda: "registration failed: 401" in trunk_state(box)["why_down"],
+        timeout=10,
+        what="the provider's refusal in the trunk state",
+    )
+    assert state["busy"] == 0
+    ivan = phone_factory("ivan")
+    ivan.register(box, "101")
+    out = ivan.call(f"sip:989161234567@{box.domain}")
+    assert ivan.wait_state(out, "disconnected", timeout=10)["code"] == 500  # 503, relayed
+    [row] = box.closed_calls(1)
+    assert row["reason"] == "no permitted line is up"
+
+
+def test_a_trunk_whose_provider_stops_answering_goes_down_and_comes_back(
+    office: Box, provider: Provider
+) -> None:
+    provider.stop()
+    wait_trunk(office, up=False)
+    assert "no answer to OPTIONS" in trunk_state(office)["why_down"]
+    provider.start()
+    wait_trunk(office, up=True, timeout=20)
+
+
+def test_emergency_goes_out_even_from_a_phone_with_no_outside_rights(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    provider = provider_factory(
+        accounts={**ACCOUNTS, "112": "Rescue-Secret-1"},
+        dids={TRUNK_USER: TRUNK_USER},
+        address="127.0.0.3",
+    )
+    lobby = "\n".join(
+        [
+            "[outbound]",
+            "allow = []",
+        ]
+    )
+    box = box_factory(extra=lobby + "\n" + trunk_toml(provider))
+    wait_trunk(box, up=True)
+    rescue = outside(phone_factory, provider, "112")
+    rescue.auto_answer(200)
+    ivan = phone_factory("ivan")
+    ivan.register(box, "101")
+    out = ivan.call(f"sip:112@{box.domain}")
+    rescue.wait_event("incoming")
+    ivan.wait_state(out, "confirmed")
+    ivan.hangup(out)
+    [row] = box.closed_calls(1)
+    assert (row["number_class"], row["trunk"], row["disposition"]) == (
+        "emergency",
+        "city",
+        "answered",
+    )
+
+
+def test_an_analog_line_adapter_carries_calls_both_ways(box_factory, phone_factory) -> None:
+    line = """
+[[trunks]]
+name = "line1"
+kind = "fxo"
+username = "fxo1"
+password = "Adapter-Secret-1"
+options_interval = 1
+
+[[numbers]]
+number = "+7 495 777-00-00"
+trunk = "line1"
+destination = "102"
+"""
+    box = box_factory(extra=line)
+    adapter = phone_factory("adapter")
+    adapter.register(box, "fxo1", password="Adapter-Secret-1")
+    wait_until(
+        lambda: trunk_state(box, "line1")["up"], timeout=10, what="the analog line to come up"
+    )
+    adapter.play(1100)
+    ivan = phone_factory("ivan")
+    ivan.register(box, "101")
+    ivan.play(700)
+    out = ivan.call(f"sip:94957654321@{box.domain}")
+    incoming = adapter.wait_event("incoming")
+    assert incoming["request_uri"].startswith("sip:84957654321@")
+    adapter.answer(incoming["call"])
+    ivan.wait_heard(1100, out)
+    adapter.wait_heard(700, incoming["call"])
+    ivan.hangup(out)
+
+    olga = phone_factory("olga")
+    olga.register(box, "102")
+    olga.auto_answer(200)
+    ring = adapter.call(f"sip:s@{box.domain}")
+    olga.wait_event("incoming")
+    adapter.wait_state(ring, "confirmed")
+    adapter.hangup(ring)
+    rows = box.closed_calls(2)
+    assert [(r["direction"], r["trunk"]) for r in rows] == [
+        ("outbound", "line1"),
+        ("inbound", "line1"),
+    ]
+    assert rows[1]["callee"] == "+74957770000" and rows[1]["destination"] == "102"
