@@ -27,6 +27,14 @@ def main(argv: list[str] | None = None) -> int:
     check = config_commands.add_parser("check", help="validate a file; changes nothing")
     check.add_argument("file", type=Path)
     commands.add_parser("reload", help="apply pbx.toml to the running box (same as SIGHUP)")
+    number = commands.add_parser(
+        "number",
+        help="how the box reads a number; with --from, "
+        "whether that extension may dial it and on which line",
+    )
+    number.add_argument("text", help="a number as dialed or written")
+    number.add_argument("--from", dest="caller", metavar="EXT", help="the extension dialing")
+    number.add_argument("--json", action="store_true", help="print a JSON object")
     status = commands.add_parser("status", help="the running box: calls in progress")
     status.add_argument("--json", action="store_true", help="print a JSON object")
     args = parser.parse_args(argv)
@@ -43,6 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         "config": _config_check,
         "reload": _reload,
         "status": _status,
+        "number": _number,
     }[args.command]
     return handler(home, args)
 
@@ -131,6 +140,38 @@ def _reload(home: Home, args: argparse.Namespace) -> int:
     print(f"minipbx: reloaded ({answer['extensions']} extensions)")
     for key in answer.get("restart_needed", []):
         print(f"minipbx: [{key}] changed; it takes effect at the next start", file=sys.stderr)
+    return 0
+
+
+def _number(home: Home, args: argparse.Namespace) -> int:
+    from firmware import explain
+    from firmware.engine.control import send_command
+    from firmware.routing.lines import LineState
+    from firmware.routing.numbers import NumberError
+
+    config = _load(home.config)
+    if config is None:
+        return 1
+    if args.caller is None:
+        try:
+            answer = explain.read(config, args.text)
+        except NumberError as exc:
+            print(f"minipbx: {exc}", file=sys.stderr)
+            return 1
+    elif config.extension(args.caller) is None:
+        print(f"minipbx: {args.caller} is not an extension of this box", file=sys.stderr)
+        return 1
+    else:
+        try:
+            trunks = send_command(home.control_socket, {"cmd": "status"}, timeout=5)["trunks"]
+            lines = {
+                t["name"]: LineState(t["up"], t["busy"], t["channels"], t["why_down"])
+                for t in trunks
+            }
+        except OSError:
+            lines = None
+        answer = explain.from_extension(config, args.caller, args.text, lines)
+    print(json.dumps(answer, ensure_ascii=False) if args.json else explain.render(answer))
     return 0
 
 

@@ -81,6 +81,25 @@ def outside(phone_factory: Callable[[str], Phone], provider: Provider, number: s
     return phone
 
 
+def test_minipbx_number_says_which_line_would_carry_a_call_now(office: Box) -> None:
+    printed = office.cli("number", "--from", "101", "--json", "9 8 (916) 123-45-67")
+    assert printed.returncode == 0, printed.stderr
+    answer = json.loads(printed.stdout)
+    assert (answer["allowed"], answer["e164"], answer["class"], answer["trunk_now"]) == (
+        True,
+        "+79161234567",
+        "mobile",
+        "city",
+    )
+    refused = json.loads(office.cli("number", "--from", "101", "--json", "9810493012345678").stdout)
+    assert (refused["allowed"], refused["why"]) == (
+        False,
+        "international calls are not allowed for 101",
+    )
+    bad = office.cli("number", "+7 916 12")
+    assert bad.returncode == 1 and "too short" in bad.stderr
+
+
 def test_an_extension_calls_a_mobile_through_the_provider(office: Box, provider, phone_factory):
     mobile = outside(phone_factory, provider, MOBILE)
     ivan = phone_factory("ivan")

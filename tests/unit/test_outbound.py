@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from firmware import explain
 from firmware.config import ConfigError, parse_config
 from firmware.routing.dialplan import RingExtension
 from firmware.routing.lines import LineQueue, LineRequest, LineState, NoLine, choose_trunk
@@ -228,3 +229,17 @@ def test_international_numbers_stay_international_on_an_analog_line() -> None:
     number = out("9810493012345678", caller="103").number
     assert number_for_trunk(number, "national", "RU") == "810493012345678"
     assert number_for_trunk(out("9112").number, "national", "RU") == "112"
+
+
+def test_explain_without_a_running_engine() -> None:
+    answer = explain.from_extension(CONFIG, "101", "91234567", None)
+    assert (answer["decision"], answer["e164"], answer["trunks"], answer["trunk_now"]) == (
+        "outside",
+        "+74951234567",
+        ["city", "line1"],
+        None,
+    )
+    assert "not running" in answer["why"]
+    lines = {"city": LineState(True, 2, 2), "line1": LineState(False, 0, 1, "x")}
+    assert "busy" in explain.from_extension(CONFIG, "101", "91234567", lines)["why"]
+    assert explain.read(CONFIG, "8 495 123-45-67")["class"] == "local"
