@@ -67,6 +67,9 @@ def _validation_problem(err: Any, text: str) -> Problem:
 
 Found = list[tuple[tuple[str | int, ...], str]]
 
+#: pjsua's account table holds 8 (PJSUA_MAX_ACC): the engine's own and one per SIP trunk.
+MAX_SIP_TRUNKS = 7
+
 
 def _cross_checks(config: Config) -> Found:
     """Rules that span several entries, reported at the entry that breaks them."""
@@ -78,6 +81,11 @@ def _cross_checks(config: Config) -> Found:
     for i, trunk in enumerate(config.trunks):
         if trunk.kind == "fxo" and trunk.username in extensions:
             found.append((("trunks", i, "username"), f"{trunk.username} is also an extension"))
+    sip = [i for i, t in enumerate(config.trunks) if t.kind == "sip"]
+    if len(sip) > MAX_SIP_TRUNKS:
+        found.append(
+            (("trunks", sip[MAX_SIP_TRUNKS], "kind"), f"at most {MAX_SIP_TRUNKS} sip trunks")
+        )
     found += _trunk_lists(config)
     found += _numbers(config)
     return found
