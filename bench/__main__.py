@@ -16,6 +16,9 @@ from pathlib import Path
 
 from bench.load import Load, idle_memory, post_dial_delays
 from tests.support.box import Box
+from tests.support.provider import Provider
+
+TRUNK_USER, MOBILE = "74951110000", "79161234567"
 
 
 def main() -> None:
@@ -25,39 +28,73 @@ def main() -> None:
     parser.add_argument("--pdd-calls", type=int, default=40)
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="minipbx-bench-") as tmp:
-        box = Box(Path(tmp) / "box").start()
+        root = Path(tmp)
+        box = Box(root / "box").start()
         try:
-            run(box, Path(tmp), args)
+            idle = idle_memory(box)
+            print(f"idle stack: {idle.rss_mb:.1f} MB RSS, {idle.pss_mb:.1f} MB PSS ({idle.detail})")
+            measure(
+                "extension to extension",
+                Load(box, root, registrar=box, answer_as="102", dial="102"),
+                args,
+            )
         finally:
             box.stop()
+        provider = Provider(
+            root / "provider",
+            accounts={TRUNK_USER: "Trunk-Secret-1", MOBILE: "Mobile-Secret-1"},
+            dids={TRUNK_USER: TRUNK_USER},
+            address="127.0.0.3",
+        ).start()
+        box = Box(root / "trunkbox", options={"extra": trunk(provider)}).start()
+        try:
+            provider.wait_registered(TRUNK_USER, timeout=10)
+            measure(
+                "extension to a mobile through a SIP trunk",
+                Load(box, root, registrar=provider, answer_as=MOBILE, dial="9" + MOBILE),
+                args,
+            )
+        finally:
+            box.stop()
+            provider.stop()
 
 
-def run(box: Box, workdir: Path, args: argparse.Namespace) -> None:
-    idle = idle_memory(box)
-    print(f"idle stack: {idle.rss_mb:.1f} MB RSS, {idle.pss_mb:.1f} MB PSS ({idle.detail})")
-    load = Load(box, workdir)
+def trunk(provider: Provider) -> str:
+    return f"""
+[[trunks]]
+name = "city"
+kind = "sip"
+host = "{provider.server}"
+username = "{TRUNK_USER}"
+password = "Trunk-Secret-1"
+channels = 120
+caller_id = "+{TRUNK_USER}"
+
+[outbound]
+max_calls = 60
+max_per_hour = 10000
+"""
+
+
+def measure(title: str, load: Load, args: argparse.Namespace) -> None:
+    print(f"-- {title}")
     try:
-        measure(load, args)
+        delays = sorted(post_dial_delays(load, args.pdd_calls))
+        p95 = delays[int(0.95 * (len(delays) - 1))]
+        print(
+            f"post-dial delay (INVITE to first ringing response, {len(delays)} calls): "
+            f"median {statistics.median(delays):.1f} ms, p95 {p95:.1f} ms (target p95 < 20 ms)"
+        )
+        best = load.highest_simultaneous(limit=args.max_calls, hold=args.hold)
+        if best.calls:
+            print(
+                f"simultaneous bridged calls held {args.hold:.0f} s with zero failures: "
+                f"{best.calls} (engine {best.cpu_percent:.1f}% of one core, "
+                f"{best.rss_mb:.1f} MB RSS; target 60 calls under 100%)"
+            )
+        print(f"first failing step: {best.failed_at} calls: {best.failure}")
     finally:
         load.close()
-
-
-def measure(load: Load, args: argparse.Namespace) -> None:
-    delays = post_dial_delays(load, args.pdd_calls)
-    delays.sort()
-    p95 = delays[int(0.95 * (len(delays) - 1))]
-    print(
-        f"post-dial delay (INVITE to 180, extension to extension, {len(delays)} calls): "
-        f"median {statistics.median(delays):.1f} ms, p95 {p95:.1f} ms (target p95 < 20 ms)"
-    )
-    best = load.highest_simultaneous(limit=args.max_calls, hold=args.hold)
-    if best.calls:
-        print(
-            f"simultaneous bridged calls held {args.hold:.0f} s with zero failures: {best.calls} "
-            f"(engine {best.cpu_percent:.1f}% of one core, {best.rss_mb:.1f} MB RSS; "
-            f"target 60 calls under 100%)"
-        )
-    print(f"first failing step: {best.failed_at} calls: {best.failure}")
 
 
 if __name__ == "__main__":

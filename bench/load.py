@@ -8,6 +8,7 @@ import subprocess
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Protocol
 
 from tests.support import sipp
 from tests.support.box import Box
@@ -63,24 +64,35 @@ def _cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / _TICKS
 
 
-class Load:
-    """A sipp phone registered as 102 that answers and echoes, and sipp callers from 101."""
+class Registrar(Protocol):
+    @property
+    def server(self) -> str: ...
 
-    def __init__(self, box: Box, workdir: Path) -> None:
+    def password(self, number: str) -> str: ...
+
+
+class Load:
+    """A sipp phone that answers and echoes, registered as ``answer_as`` at ``registrar``
+    (the box itself, or the provider behind a trunk), and sipp callers from 101."""
+
+    def __init__(
+        self, box: Box, workdir: Path, *, registrar: Registrar, answer_as: str, dial: str
+    ) -> None:
         self.box = box
         self.workdir = workdir
+        self.dial = dial
         self.media = sipp.tone_file(workdir, 1000)
         port = free_port()
         reg = sipp.register(
-            server=box.server,
-            number="102",
-            password=box.password("102"),
+            server=registrar.server,
+            number=answer_as,
+            password=registrar.password(answer_as),
             contact_port=port,
             local_port=free_port(),
             cwd=workdir,
         )
         if reg.returncode != 0:
-            raise RuntimeError(f"sipp could not register 102: {reg.stderr}")
+            raise RuntimeError(f"sipp could not register {answer_as}: {reg.stderr}")
         self.echo = sipp.answering_echo(
             port=port, media_port=free_port(), calls=1_000_000, cwd=workdir
         )
@@ -96,7 +108,7 @@ class Load:
             server=self.box.server,
             caller="101",
             password=self.box.password("101"),
-            callee="102",
+            callee=self.dial,
             local_port=free_port(),
             media_port=free_port(),
             hold_ms=hold_ms,
@@ -111,11 +123,18 @@ class Load:
     def hold(self, count: int, hold: float) -> Step | str:
         """Holds ``count`` calls for ``hold`` s; a Step, or why it failed."""
         caller = self.calls(count, concurrent=count, hold_ms=int(hold * 1000), extra=[])
+        peak = 0
+
+        def all_up() -> bool:
+            nonlocal peak
+            peak = max(peak, len(self.talking()))
+            return peak >= count
+
         try:
-            wait_until(lambda: len(self.talking()) >= count, timeout=15, what=f"{count} calls up")
+            wait_until(all_up, timeout=15, what=f"{count} calls up")
         except AssertionError:
             sipp.stop(caller, timeout=hold + 30)
-            return f"only {len(self.talking())} of {count} calls were connected"
+            return f"at most {peak} of {count} calls were connected at once"
         started, cpu0 = time.monotonic(), _cpu_seconds(self.box.engine.pid)
         first = {c["record"]: c for c in self.talking()}
         wait_until(
