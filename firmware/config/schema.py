@@ -11,31 +11,25 @@ import re
 import zoneinfo
 from typing import Annotated, Literal
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    ValidationInfo,
-    field_validator,
-    model_validator,
-)
+from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from firmware.config.base import ExtensionNumber, Seconds, Section
+from firmware.config.inbound import (
+    Department,
+    Menu,
+    ModeName,
+    Modes,
+    Name,
+    Pin,
+    Scenario,
+    Voicemail,
+)
 from firmware.routing.toneplans import TONE_PLANS
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
-ExtensionNumber = Annotated[
-    str, Field(pattern=r"^[1-8][0-9]{1,4}$", description="2 to 5 digits, not starting 0 or 9")
-]
-Seconds = Annotated[float, Field(gt=0, le=3600)]
 
 _HOSTNAME = re.compile(r"^(?=.{1,253}$)([A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.?)+$")
 _WEAK = {"password", "1234567890", "0123456789", "qwertyuiop", "changeme12", "administrator"}
-
-
-class Section(BaseModel):
-    """Common rules: unknown keys are refused and values are checked on assignment."""
-
-    model_config = ConfigDict(extra="forbid", validate_assignment=True, frozen=True)
 
 
 class System(Section):
@@ -181,11 +175,24 @@ class Trunk(Section):
 
 
 class Number(Section):
-    """A number the box owns (DID): which trunk it arrives on and where it goes."""
+    """A number the box owns (DID): the trunk it arrives on and where its calls go.
+
+    Where is one of: an extension (``destination``), one scenario at all hours
+    (``scenario``), or a scenario for each operating mode (``scenarios``).
+    """
 
     number: str = Field(min_length=1, description="as people write it; read with the region")
     trunk: TrunkName
-    destination: ExtensionNumber
+    destination: ExtensionNumber | None = None
+    scenario: Name | None = None
+    scenarios: dict[ModeName, Name] | None = None
+
+    @model_validator(mode="after")
+    def _one_destination(self) -> Number:
+        given = [k for k in ("destination", "scenario", "scenarios") if getattr(self, k)]
+        if len(given) != 1:
+            raise ValueError("give exactly one of destination, scenario or scenarios")
+        return self
 
 
 class Extension(Section):
@@ -199,6 +206,8 @@ class Extension(Section):
     device: str = Field("sip", pattern=r"^(sip|fxs:[0-9]+|dect:[0-9]+)$")
     caller_id: CallerId | None = None
     outbound: Outbound | None = None
+    voicemail_pin: Pin | None = None
+    dnd: bool = Field(False, description="do not disturb: never rung by departments and queues")
 
     @field_validator("password")
     @classmethod
@@ -223,9 +232,23 @@ class Config(Section):
     extensions: list[Extension] = []
     trunks: list[Trunk] = []
     numbers: list[Number] = []
+    modes: Modes = Modes()
+    departments: list[Department] = []
+    menus: list[Menu] = []
+    scenarios: list[Scenario] = []
+    voicemail: Voicemail = Voicemail()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)
+
+    def department(self, number: str) -> Department | None:
+        return next((d for d in self.departments if d.number == number), None)
+
+    def menu(self, name: str) -> Menu | None:
+        return next((m for m in self.menus if m.name == name), None)
+
+    def scenario(self, name: str) -> Scenario | None:
+        return next((s for s in self.scenarios if s.name == name), None)
 
     def trunk(self, name: str) -> Trunk | None:
         return next((t for t in self.trunks if t.name == name), None)
