@@ -52,17 +52,25 @@ setup() {
   install_python_packages "${1:-requirements.txt}"
 }
 
+# Renders the voice prompts of firmware/prompts/catalogue.toml into var/prompts with
+# espeak-ng and sox; its manifest makes an unchanged catalogue a no-op.
+build_prompts() {
+  "$VENV/bin/python" -m firmware.prompts.build var/prompts
+}
+
 case "${1:-}" in
   setup)
     setup requirements-dev.txt
     ;;
   run)
     setup requirements.txt
+    build_prompts
     shift
     exec "$VENV/bin/minipbx" run "$@"
     ;;
   test)
     setup requirements-dev.txt
+    build_prompts
     shift
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
@@ -70,6 +78,7 @@ case "${1:-}" in
     ;;
   bench)
     setup requirements-dev.txt
+    build_prompts
     shift
     exec "$VENV/bin/python" -m bench "$@"
     ;;

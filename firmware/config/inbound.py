@@ -96,6 +96,10 @@ class Modes(Section):
     holidays: list[date] = []
     holiday_mode: ModeName = "night"
     feature_code: Annotated[str, Field(pattern=r"^\*[0-9]{1,3}$")] = "*80"
+    force_keys: dict[Key, ModeName] = Field(
+        default_factory=lambda: {"1": "day", "2": "lunch", "3": "night"},
+        description="feature code + key forces that mode; feature code + 0 releases",
+    )
     may_force: list[ExtensionNumber] = Field(
         default_factory=list, description="extensions that may force a mode; empty: admins"
     )
