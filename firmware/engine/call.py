@@ -8,6 +8,7 @@ followed in the log.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -25,6 +26,9 @@ if TYPE_CHECKING:
     from firmware.engine.states import State
 
 log = logging.getLogger(__name__)
+
+#: Seconds between the caller's media coming up and the first prompt.
+MEDIA_SETTLE = 0.3
 
 
 class Event(StrEnum):
@@ -112,6 +116,8 @@ class Call:
         self.timer: Timer | None = None
         self.end: CallEnd | None = None
         self._pending: list[Callable[[], None]] = []
+        self._a_media_at = 0.0
+        self._settling: Timer | None = None
         a_leg.listener = self
 
     def __repr__(self) -> str:
@@ -174,6 +180,8 @@ class Call:
             self.dispatch(Event.B_ANSWERED if leg is self.b_leg else Event.A_ANSWERED)
 
     def on_leg_media(self, leg: Leg) -> None:
+        if leg is self.a_leg:
+            self._a_media_at = time.monotonic()
         self.dispatch(Event.A_MEDIA if leg is self.a_leg else Event.B_MEDIA)
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None:
@@ -201,9 +209,15 @@ class Call:
         """Plays prompts to the caller; PROMPT_DONE follows when they have been heard.
 
         Without the caller's media nothing plays: states announce again on A_MEDIA.
+        Right after the media comes up the caller's phone is still filling its
+        jitter buffer, so the first words wait until it has settled.
         """
         self.quiet()
         if self.a_leg.audio is None:
+            return
+        settle = self._a_media_at + MEDIA_SETTLE - time.monotonic()
+        if settle > 0:
+            self._settling = self.ctx.loop.call_later(settle, lambda: self.announce(prompts))
             return
         self.prompt = self.ctx.play_prompts(
             prompts, self.a_leg.audio, lambda: self.dispatch(Event.PROMPT_DONE)
@@ -215,6 +229,9 @@ class Call:
             self.tone.send_to(self.a_leg.audio)
 
     def quiet(self) -> None:
+        if self._settling is not None:
+            self._settling.cancel()
+            self._settling = None
         if self.tone is not None:
             self.tone.close()
             self.tone = None

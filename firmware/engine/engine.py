@@ -11,8 +11,11 @@ import itertools
 import logging
 import signal
 import time
+from collections.abc import Callable
 from datetime import timedelta
 from typing import Any
+
+import pjsua2 as pj
 
 from firmware.config import Config, ConfigError, load_config
 from firmware.config.load import number_plan
@@ -21,6 +24,7 @@ from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
+from firmware.engine.prompts import PromptPlayer
 from firmware.engine.sipmsg import header, request_user, user_of
 from firmware.engine.states import (
     LINES_BUSY,
@@ -32,6 +36,8 @@ from firmware.engine.states import (
 )
 from firmware.engine.trunks import Lines
 from firmware.home import Home
+from firmware.prompts import BUILT_DIR
+from firmware.prompts.library import PromptLibrary, PromptMissing
 from firmware.routing.dialplan import RingExtension
 from firmware.routing.lines import LineQueue, LineRequest, NoLine, choose_trunk
 from firmware.routing.numbers import NumberError, read_number
@@ -60,7 +66,7 @@ UNKNOWN_SOURCE = Refusal(403, "Forbidden", None, Disposition.FAILED, "caller not
 
 
 class Engine:
-    def __init__(self, config: Config, home: Home, *, prompts: Any = None) -> None:
+    def __init__(self, config: Config, home: Home) -> None:
         self.config = config
         self.home = home
         self.sip = SipEndpoint(config, log_path=home.pjsua_log)
@@ -71,7 +77,7 @@ class Engine:
         self.calls: list[Call] = []
         self.control = ControlServer(home.control_socket, self.loop, self._command)
         self._turns = itertools.count()
-        self._prompts = prompts
+        self.prompts = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
 
     def run(self) -> None:
         closed = self.records.close_interrupted()
@@ -306,8 +312,19 @@ class Engine:
             self.lines.release(trunk)
         call.trunks.clear()
 
-    def _play_prompts(self, names: list[str], audio: Any, done: Any) -> Stoppable:
-        return self._prompts.play(names, self.config.system.language, audio, done)
+    def _play_prompts(
+        self, names: list[str], audio: pj.AudioMedia, done: Callable[[], None]
+    ) -> Stoppable:
+        """Plays what exists; a missing prompt is logged (config check reports it too)."""
+        files = []
+        for name in names:
+            try:
+                files.append(self.prompts.path(name, self.config.system.language))
+            except PromptMissing as exc:
+                log.error("%s", exc)
+        player = PromptPlayer(self.loop, files, done)
+        player.start(audio)
+        return player
 
     # Control.
     def reload(self) -> dict[str, Any]:
