@@ -54,6 +54,10 @@ class PromptPlayer:
     (gone, damaged) is logged and skipped: a caller hears less, but the call
     flow waiting for ``on_done`` always goes on. ``on_done`` is never called
     from inside ``start``. Engine thread only, like all pjsua2 work.
+
+    Its pjsua2 objects go as soon as it ends, is stopped or is dropped, and it
+    makes no reference cycle; a player still playing at shutdown must be
+    stopped before ``libDestroy``, like every other media object.
     """
 
     def __init__(

@@ -48,14 +48,10 @@ def parse_catalogue(text: str, *, source: str = "catalogue.toml") -> Catalogue:
             raise CatalogueError(f"{source}: {name} must be a table of ru, de, en texts")
         missing = [lang for lang in LANGUAGES if not str(entry.get(lang, "")).strip()]
         extra = sorted(set(entry) - set(LANGUAGES))
-        if missing or extra:
-            why = "; ".join(
-                filter(
-                    None,
-                    [missing and f"no text for {', '.join(missing)}", extra and f"unknown {extra}"],
-                )
-            )
-            raise CatalogueError(f"{source}: [{name}]: {why}")
+        why = [f"no text for {', '.join(missing)}"] if missing else []
+        why += [f"unknown {extra}"] if extra else []
+        if why:
+            raise CatalogueError(f"{source}: [{name}]: {'; '.join(why)}")
         catalogue[name] = {lang: str(entry[lang]).strip() for lang in LANGUAGES}
     return catalogue
 

@@ -92,9 +92,8 @@ def _run(argv: list[str], job: Job, *, stdin: str | None = None) -> None:
         raise BuildError(f"{job.key}: {argv[0]} failed ({done.returncode}): {done.stderr.strip()}")
 
 
-def plan(
-    outdir: Path, languages: Iterable[str] = LANGUAGES, names: Iterable[str] | None = None
-) -> list[Job]:
+def plan(languages: Iterable[str] = LANGUAGES, names: Iterable[str] | None = None) -> list[Job]:
+    """One job per language and prompt, from the catalogue."""
     catalogue = load_catalogue()
     chosen = list(catalogue) if names is None else list(names)
     unknown = [name for name in chosen if name not in catalogue]
@@ -117,9 +116,11 @@ def build(
             f"{' and '.join(tools)} not found: voice prompts are rendered with espeak-ng and sox "
             "(Debian: apt-get install espeak-ng sox)"
         )
-    jobs = plan(outdir, languages, names)
+    languages = tuple(languages)
+    jobs = plan(languages, names)
     manifest_path = outdir / MANIFEST
     manifest = _read_manifest(manifest_path)
+    before = dict(manifest)
     todo = [
         job
         for job in jobs
@@ -137,7 +138,8 @@ def build(
             for job in results:
                 manifest[job.key] = job.digest
         finally:
-            _write_manifest(manifest_path, manifest)
+            if manifest != before:
+                _write_manifest(manifest_path, manifest)
     return [job.key for job in todo]
 
 

@@ -64,13 +64,16 @@ def convert_hint(path: Path) -> str:
 
 def check_recording(path: Path) -> str | None:
     """None when the engine can play ``path`` as a prompt; otherwise what is wrong and the fix."""
-    path = Path(path)
+    problem = _recording_problem(Path(path))
+    return None if problem is None else f"{path}: {problem}; {convert_hint(Path(path))}"
+
+
+def _recording_problem(path: Path) -> str | None:
     try:
         with path.open("rb") as f:
-            problem = _wav_problem(f)
+            return _wav_problem(f)
     except OSError as exc:
-        return f"{path}: cannot be read: {exc.strerror}"
-    return None if problem is None else f"{path}: {problem}; {convert_hint(path)}"
+        return f"cannot be read: {exc.strerror}"
 
 
 def _wav_problem(f: BinaryIO) -> str | None:
@@ -133,11 +136,11 @@ class PromptLibrary:
         if self.custom is not None:
             own = self.custom / lang / f"{name}.wav"
             if own.is_file():
-                problem = check_recording(own)
+                problem = _recording_problem(own)
                 if problem is None:
                     return own
-                log.warning("custom prompt not playable, using the built-in one: %s", problem)
-                looked.append(f"{own} (not playable: {problem.split(': ', 1)[1]})")
+                log.warning("%s is not playable (%s): using the built-in %s", own, problem, name)
+                looked.append(f"{own} (not playable: {problem})")
             else:
                 looked.append(str(own))
         built = self.built / lang / f"{name}.wav"
