@@ -43,6 +43,7 @@ class Event(StrEnum):
     PROMPT_DONE = "prompt_done"
     RING_TIMEOUT = "ring_timeout"
     NO_CHANNEL = "no_channel"
+    PLAN = "plan"
     TONE_TIMEOUT = "tone_timeout"
 
 
@@ -70,7 +71,10 @@ class CallContext:
 
 @dataclass(frozen=True)
 class Destination:
-    """Where the b_leg goes: an extension through Kamailio, or a number on a trunk."""
+    """Where a callee leg goes: an extension through Kamailio, or a number on a trunk.
+
+    ``key`` names it within a ring plan (a member's number, "mobile").
+    """
 
     uri: str
     from_uri: str
@@ -78,6 +82,32 @@ class Destination:
     account: pj.Account | None = None
     headers: dict[str, str] = field(default_factory=dict)
     trunk: str | None = None
+    key: str = ""
+
+
+@dataclass(frozen=True)
+class RingAction:
+    """At ``at`` seconds, start ringing some destinations and stop others (by key)."""
+
+    at: float
+    start: tuple[Destination, ...] = ()
+    stop: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RingPlan:
+    """Who rings when while a caller waits for an answer; ``length`` ends the wait."""
+
+    actions: tuple[RingAction, ...]
+    length: float
+
+    @classmethod
+    def single(cls, destination: Destination) -> RingPlan:
+        return cls((RingAction(0.0, (destination,)),), destination.ring_timeout)
+
+    @property
+    def is_single(self) -> bool:
+        return sum(len(a.start) for a in self.actions) == 1
 
 
 class _Ignore:
@@ -105,6 +135,11 @@ class Call:
         self.ctx = ctx
         self.a_leg: Leg | EndedLeg = a_leg
         self.b_leg: Leg | EndedLeg | None = None
+        #: Callee legs still ringing, by their destination's key; one of them becomes b_leg.
+        self.candidates: dict[str, Leg] = {}
+        #: The leg the event being handled is about (a candidate's events carry it).
+        self.event_leg: Leg | None = None
+        self._legs: list[Leg] = [a_leg]
         self.caller = caller
         self.dialed = dialed
         self.record = record
@@ -118,6 +153,7 @@ class Call:
         self._pending: list[Callable[[], None]] = []
         self._a_media_at = 0.0
         self._settling: Timer | None = None
+        self.plan_timers: list[Timer] = []
         a_leg.listener = self
 
     def __repr__(self) -> str:
@@ -126,7 +162,7 @@ class Call:
 
     def status(self) -> dict[str, object]:
         """What the control socket shows of a call: who, where it stands, its media flowing."""
-        legs = [leg for leg in (self.a_leg, self.b_leg) if leg is not None]
+        legs = [self.a_leg, *([self.b_leg] if self.b_leg else []), *self.candidates.values()]
         return {
             "record": self.record,
             "caller": self.caller,
@@ -140,8 +176,8 @@ class Call:
         log.info("call %s: %s -> %s", self.record, self.caller, self.dialed)
         self._serially(lambda: self._move(first, "arrived"))
 
-    def dispatch(self, event: Event) -> None:
-        self._serially(lambda: self._handle(event))
+    def dispatch(self, event: Event, leg: Leg | None = None) -> None:
+        self._serially(lambda: self._handle(event, leg))
 
     def _serially(self, work: Callable[[], None]) -> None:
         """Runs state work one piece at a time, in order.
@@ -157,8 +193,9 @@ class Call:
             self._pending[0]()
             self._pending.pop(0)
 
-    def _handle(self, event: Event) -> None:
+    def _handle(self, event: Event, leg: Leg | None) -> None:
         assert self.state is not None
+        self.event_leg = leg
         new = self.state.handle(self, event)
         if new is not None:
             self._move(new, event)
@@ -171,18 +208,44 @@ class Call:
 
     # LegListener
     def on_leg_state(self, leg: Leg) -> None:
+        caller = leg is self.a_leg
         if leg.state is LegState.DISCONNECTED:
-            self.dispatch(Event.A_ENDED if leg is self.a_leg else Event.B_ENDED)
+            self.dispatch(Event.A_ENDED if caller else Event.B_ENDED, leg)
             self._serially(lambda: self._drop(leg))
-        elif leg is self.b_leg and leg.state is LegState.EARLY:
-            self.dispatch(Event.B_RINGING)
+        elif not caller and leg.state is LegState.EARLY:
+            self.dispatch(Event.B_RINGING, leg)
         elif leg.state is LegState.CONFIRMED:
-            self.dispatch(Event.B_ANSWERED if leg is self.b_leg else Event.A_ANSWERED)
+            self.dispatch(Event.A_ANSWERED if caller else Event.B_ANSWERED, leg)
 
     def on_leg_media(self, leg: Leg) -> None:
         if leg is self.a_leg:
             self._a_media_at = time.monotonic()
-        self.dispatch(Event.A_MEDIA if leg is self.a_leg else Event.B_MEDIA)
+        self.dispatch(Event.A_MEDIA if leg is self.a_leg else Event.B_MEDIA, leg)
+
+    def ring(self, destination: Destination) -> Leg | None:
+        """Starts a callee leg; None when pjsua has no slot or refuses the URI."""
+        leg = Leg(destination.account or self.ctx.account, role="b", listener=self)
+        try:
+            leg.dial(destination.uri, from_uri=destination.from_uri, headers=destination.headers)
+        except pj.Error as exc:
+            log.error("call %s: cannot call %s: %s", self.record, destination.uri, exc.info())
+            return None
+        self._legs.append(leg)
+        self.candidates[destination.key] = leg
+        return leg
+
+    def forget(self, leg: Leg) -> None:
+        """A candidate that ended is no longer one."""
+        for key, candidate in list(self.candidates.items()):
+            if candidate is leg:
+                del self.candidates[key]
+
+    def stop_ringing(self, keep: Leg | None = None) -> None:
+        """Ends every candidate but ``keep``."""
+        for key, leg in list(self.candidates.items()):
+            if leg is not keep:
+                del self.candidates[key]
+                leg.end()
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None:
         if leg is self.a_leg:
@@ -198,6 +261,9 @@ class Call:
         if self.timer is not None:
             self.timer.cancel()
             self.timer = None
+        for timer in self.plan_timers:
+            timer.cancel()
+        self.plan_timers.clear()
 
     def play(self, tone: Tone) -> None:
         self.quiet()
@@ -256,19 +322,23 @@ class Call:
 
     def _drop(self, leg: Leg) -> None:
         leg.listener = IGNORE
+        if leg in self._legs:
+            self._legs.remove(leg)
+        self.forget(leg)
         if leg is self.a_leg:
             self.a_leg = leg.remains()
         elif leg is self.b_leg:
             self.b_leg = leg.remains()
-        if all(x is None or isinstance(x, EndedLeg) for x in (self.a_leg, self.b_leg)):
+        if not self._legs:
             self.cancel_timer()
             self.quiet()
             self.ctx.on_finished(self)
 
     def hang_up_everything(self, status: int = 503) -> None:
-        """The engine is stopping: end both legs now."""
+        """The engine is stopping: end every leg now."""
         self.cancel_timer()
         self.quiet()
+        self.stop_ringing()
         if self.b_leg is not None:
             self.b_leg.end()
         self.a_leg.end(status)

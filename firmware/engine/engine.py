@@ -19,7 +19,7 @@ import pjsua2 as pj
 
 from firmware.config import Config, ConfigError, load_config
 from firmware.config.load import number_plan
-from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppable
+from firmware.engine.call import IGNORE, Call, CallContext, Destination, RingPlan, Stoppable
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.leg import Leg
@@ -172,7 +172,7 @@ class Engine:
             return
         call = self._new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
         if isinstance(decision, RingExtension):
-            call.start(Dialing(self._to_extension(decision.number, extension)))
+            call.start(Dialing(RingPlan.single(self._to_extension(decision.number, extension))))
         else:
             call.start(Refusing(decision))
 
@@ -197,7 +197,7 @@ class Engine:
             return
         target = owned[0].destination
         self.records.note(call.record, destination=target)
-        call.start(Dialing(self._to_extension(target, caller)))
+        call.start(Dialing(RingPlan.single(self._to_extension(target, caller))))
 
     def _to_extension(self, number: str, caller: str) -> Destination:
         domain = self.config.system.sip_domain
@@ -231,7 +231,7 @@ class Engine:
                 )
             return Refusing(LINES_BUSY)
         self._seize(call, chosen)
-        return Dialing(self._on_line(chosen, out.number.normal, call.caller))
+        return Dialing(RingPlan.single(self._on_line(chosen, out.number.normal, call.caller)))
 
     def _on_line(self, trunk: str, number: str, caller: str) -> Destination:
         line = self.config.trunk(trunk)

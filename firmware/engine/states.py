@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
 
-import pjsua2 as pj
-
-from firmware.engine.call import Call, Destination, Event
-from firmware.engine.leg import Leg, LegState
+from firmware.engine.call import Call, Destination, Event, RingPlan
+from firmware.engine.leg import LegState
 from firmware.engine.media import bridge, listen
 from firmware.routing.dialplan import NO_ANSWER, NO_CHANNEL, callee_failed
 from firmware.routing.outcome import Disposition, Party, Refusal
@@ -29,72 +28,116 @@ class State:
         return None
 
 
+#: What a state that tried to reach someone does when nobody answered: by default the
+#: caller hears why; a scenario goes on to its next step instead.
+OnFail = Callable[[Call, Refusal], State]
+
+
+def refuse(call: Call, refusal: Refusal) -> State:
+    return Refusing(refusal)
+
+
+NOBODY_ANSWERED = Refusal(480, "No Answer", None, Disposition.NO_ANSWER, "nobody answered")
+
+
 class Dialing(State):
-    """The callee's phone or the outside number is being called; the caller waits."""
+    """Callee legs are being started by the ring plan; the caller waits."""
 
     name = "dialing"
 
-    def __init__(self, destination: Destination) -> None:
-        self.destination = destination
+    def __init__(self, plan: RingPlan, on_fail: OnFail = refuse) -> None:
+        self.plan = plan
+        self.on_fail = on_fail
+        self.done = 0  # actions carried out so far, in order
+        self.started = 0.0
 
     def enter(self, call: Call) -> None:
-        dest = self.destination
-        b_leg = Leg(dest.account or call.ctx.account, role="b", listener=call)
-        try:
-            b_leg.dial(dest.uri, from_uri=dest.from_uri, headers=dest.headers)
-        except pj.Error as exc:
-            log.error("call %s: cannot call %s: %s", call.record, dest.uri, exc.info())
+        self.started = time.monotonic()
+        call.set_timer(self.plan.length, Event.RING_TIMEOUT)
+        for action in self.plan.actions:
+            if action.at > 0:
+                call.plan_timers.append(
+                    call.ctx.loop.call_later(action.at, lambda: call.dispatch(Event.PLAN))
+                )
+        self._due(call, 0.0)
+
+    def _due(self, call: Call, elapsed: float) -> None:
+        """Carries out the actions whose time has come; NO_CHANNEL if nobody could be rung."""
+        while self.done < len(self.plan.actions) and self.plan.actions[self.done].at <= elapsed:
+            action = self.plan.actions[self.done]
+            self.done += 1
+            for key in action.stop:
+                leg = call.candidates.pop(key, None)
+                if leg is not None:
+                    leg.end()
+            for destination in action.start:
+                call.ring(destination)
+        if not call.candidates:
             call.ctx.loop.post(lambda: call.dispatch(Event.NO_CHANNEL))
-            return
-        call.b_leg = b_leg
-        call.set_timer(dest.ring_timeout, Event.RING_TIMEOUT)
+
+    def _more_to_come(self) -> bool:
+        return self.done < len(self.plan.actions)
 
     def handle(self, call: Call, event: Event) -> State | None:
-        if event is Event.B_RINGING:
-            return Ringing()
-        return _before_answer(call, event)
+        if event is Event.B_RINGING and call.event_leg in call.candidates.values():
+            return Ringing(self)
+        return self.before_answer(call, event)
+
+    def before_answer(self, call: Call, event: Event) -> State | None:
+        """The caller leaving, a callee answering or failing, or time running out."""
+        leg = call.event_leg
+        if event is Event.B_ANSWERED and leg in call.candidates.values():
+            call.stop_ringing(keep=leg)
+            call.candidates.clear()
+            call.b_leg = leg
+            return Talking()
+        if event is Event.A_ENDED:
+            call.stop_ringing()
+            call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 487, "caller hung up"))
+            return Ended()
+        if event is Event.PLAN:
+            self._due(call, time.monotonic() - self.started)
+            return None
+        if event is Event.B_ENDED and leg is not None:
+            call.forget(leg)
+            if call.candidates or self._more_to_come():
+                return None
+            call.cancel_timer()
+            failed = callee_failed(leg.status, leg.reason) if self.plan.is_single else None
+            return self.on_fail(call, failed or NOBODY_ANSWERED)
+        if event is Event.NO_CHANNEL and not call.candidates and not self._more_to_come():
+            call.cancel_timer()
+            return self.on_fail(call, NO_CHANNEL)
+        if event is Event.RING_TIMEOUT:
+            call.cancel_timer()
+            call.stop_ringing()
+            return self.on_fail(call, NO_ANSWER)
+        return None
 
 
 class Ringing(State):
-    """The callee rings; the caller hears the region's ringback, or the callee's early media."""
+    """A callee rings; the caller hears the region's ringback, or a lone callee's early media."""
 
     name = "ringing"
+
+    def __init__(self, dialing: Dialing) -> None:
+        self.dialing = dialing
 
     def enter(self, call: Call) -> None:
         call.early_media_to_caller()
         call.play(Tone.RINGBACK)
 
     def handle(self, call: Call, event: Event) -> State | None:
+        leg = call.event_leg
         if event is Event.A_MEDIA:
             call.media_follows_a()
             return None
-        if event is Event.B_MEDIA and call.b_leg and call.b_leg.state is LegState.EARLY:
-            call.quiet()
-            if call.a_leg.audio and call.b_leg.audio:
-                listen(call.b_leg.audio, call.a_leg.audio)
+        if event is Event.B_MEDIA and self.dialing.plan.is_single and leg is not None:
+            if leg.state is LegState.EARLY and call.a_leg.audio and leg.audio:
+                call.quiet()
+                listen(leg.audio, call.a_leg.audio)
             return None
-        return _before_answer(call, event)
-
-
-def _before_answer(call: Call, event: Event) -> State | None:
-    """What every state before answer does with the caller leaving, the callee failing or time."""
-    if event is Event.B_ANSWERED:
-        return Talking()
-    if event is Event.A_ENDED:
-        if call.b_leg is not None:
-            call.b_leg.end()
-        call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 487, "caller hung up"))
-        return Ended()
-    if event is Event.B_ENDED:
-        assert call.b_leg is not None
-        return Refusing(callee_failed(call.b_leg.status, call.b_leg.reason))
-    if event is Event.NO_CHANNEL:
-        return Refusing(NO_CHANNEL)
-    if event is Event.RING_TIMEOUT:
-        if call.b_leg is not None:
-            call.b_leg.end()
-        return Refusing(NO_ANSWER)
-    return None
+        return self.dialing.before_answer(call, event)
 
 
 class Talking(State):
@@ -122,7 +165,7 @@ class Talking(State):
                 call.b_leg.end()
             call.finish(CallEnd(Disposition.ANSWERED, Party.CALLER, 200))
             return Ended()
-        if event is Event.B_ENDED:
+        if event is Event.B_ENDED and call.event_leg is call.b_leg:
             call.a_leg.end()
             call.finish(CallEnd(Disposition.ANSWERED, Party.CALLEE, 200))
             return Ended()
@@ -311,7 +354,7 @@ class WarningTone(State):
             call.media_follows_a()
         elif event is Event.TONE_TIMEOUT:
             call.quiet()
-            return Dialing(self.then)
+            return Dialing(RingPlan.single(self.then))
         elif event is Event.A_ENDED:
             call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 200, "line-free callback"))
             return Ended()
