@@ -41,6 +41,7 @@ class Event(StrEnum):
     B_ENDED = "b_ended"
     DTMF = "dtmf"
     PROMPT_DONE = "prompt_done"
+    PLAYED_OUT = "played_out"
     RING_TIMEOUT = "ring_timeout"
     NO_CHANNEL = "no_channel"
     PLAN = "plan"

@@ -174,6 +174,9 @@ class Talking(State):
 
 #: Longest wait for an announcement to be heard, should the caller's media never come up.
 PROMPT_GUARD = 30.0
+#: After the last frame of a prompt has left the engine the caller's jitter buffer still
+#: holds some; hanging up at once would cut the last word.
+PLAYOUT = 0.4
 
 
 class Refusing(State):
@@ -216,7 +219,9 @@ class Refusing(State):
                 call.announce([r.prompt])
             else:
                 call.media_follows_a()
-        elif event in (Event.TONE_TIMEOUT, Event.PROMPT_DONE):
+        elif event is Event.PROMPT_DONE:
+            call.set_timer(PLAYOUT, Event.PLAYED_OUT)
+        elif event in (Event.TONE_TIMEOUT, Event.PLAYED_OUT):
             self._release(call)
             return Ended()
         elif event is Event.A_ENDED:
@@ -293,6 +298,8 @@ class Queued(State):
         if event is Event.A_MEDIA:
             call.announce(["lines_busy_queued"])
         elif event is Event.PROMPT_DONE:
+            call.set_timer(PLAYOUT, Event.PLAYED_OUT)
+        elif event is Event.PLAYED_OUT:
             call.a_leg.end()
             return Ended()
         elif event is Event.A_ENDED:

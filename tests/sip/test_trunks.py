@@ -8,11 +8,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from firmware.prompts import BUILT_DIR
 from tests.support.box import Box
 from tests.support.phone import Phone
+from tests.support.prompts import heard_prompt
 from tests.support.provider import Provider
 from tests.support.wait import wait_until
 
@@ -273,3 +276,100 @@ destination = "102"
         ("inbound", "line1"),
     ]
     assert rows[1]["callee"] == "+74957770000" and rows[1]["destination"] == "102"
+
+
+def prompt(name: str) -> Path:
+    return BUILT_DIR / "ru" / f"{name}.wav"
+
+
+def test_a_call_that_breaks_a_rule_hears_why_and_is_refused(
+    box_factory, provider: Provider, phone_factory
+) -> None:
+    lobby = '\n[outbound]\nallow = ["local"]\n'
+    box = box_factory(extra=lobby + trunk_toml(provider))
+    wait_trunk(box, up=True)
+    olga = phone_factory("olga")
+    olga.register(box, "102")
+    out = olga.call(f"sip:989161234567@{box.domain}")
+    ended = olga.wait_state(out, "disconnected", timeout=15)
+    assert (ended["code"], ended["reason"]) == (403, "Forbidden")
+    assert heard_prompt(olga.recorded(out), prompt("not_allowed"))
+    assert not heard_prompt(olga.recorded(out), prompt("limit_reached"))
+    [row] = box.closed_calls(1)
+    assert (row["disposition"], row["reason"], row["trunk"]) == (
+        "failed",
+        "mobile calls are not allowed for 102",
+        None,
+    )
+
+
+def test_toll_fraud_limit_refuses_the_call_over_the_hourly_cap(
+    box_factory, provider: Provider, phone_factory
+) -> None:
+    limits = "\n[outbound]\nmax_per_hour = 1\n"
+    box = box_factory(extra=limits + trunk_toml(provider))
+    wait_trunk(box, up=True)
+    mobile = outside(phone_factory, provider, MOBILE)
+    mobile.auto_answer(200)
+    ivan = phone_factory("ivan")
+    ivan.register(box, "101")
+    first = ivan.call(f"sip:989161234567@{box.domain}")
+    ivan.wait_state(first, "confirmed")
+    ivan.hangup(first)
+    second = ivan.call(f"sip:989161234567@{box.domain}")
+    assert ivan.wait_state(second, "disconnected", timeout=15)["code"] == 403
+    assert heard_prompt(ivan.recorded(second), prompt("limit_reached"))
+    rows = box.closed_calls(2)
+    assert rows[1]["reason"] == "limit of 1 outside calls per hour reached"
+
+
+def test_line_queue_rings_back_when_the_line_frees(
+    box_factory, provider: Provider, phone_factory
+) -> None:
+    box = box_factory(extra=trunk_toml(provider, channels=1))
+    wait_trunk(box, up=True)
+    mobile = outside(phone_factory, provider, MOBILE)
+    landline = outside(phone_factory, provider, LANDLINE)
+    mobile.auto_answer(200)
+    ivan, olga = phone_factory("ivan"), phone_factory("olga")
+    ivan.register(box, "101")
+    olga.register(box, "102")
+    olga.play(700)
+    landline.play(1100)
+
+    first = ivan.call(f"sip:989161234567@{box.domain}")
+    ivan.wait_state(first, "confirmed")
+    wanted = olga.call(f"sip:974957654321@{box.domain}")
+    olga.wait_state(wanted, "confirmed")
+    wait_until(
+        lambda: heard_prompt(olga.recorded(wanted), prompt("lines_busy_offer")),
+        timeout=15,
+        what="the offer to queue for a line",
+    )
+    olga.dtmf(wanted, "1")
+    olga.wait_state(wanted, "disconnected", timeout=15)
+    assert heard_prompt(olga.recorded(wanted), prompt("lines_busy_queued"))
+    assert status(box)["line_queue"] == [{"extension": "102", "number": "+74957654321"}]
+
+    ivan.hangup(first)
+    callback = olga.wait_event("incoming", timeout=10)
+    assert callback["headers"]["alert-info"] == "<urn:alert:service:recall:callback>"
+    olga.answer(callback["call"])
+    olga.wait_heard(1400, callback["call"])
+    dialed = landline.wait_event("incoming", timeout=10)
+    landline.answer(dialed["call"])
+    olga.wait_heard(1100, callback["call"])
+    landline.wait_heard(700, dialed["call"])
+    olga.hangup(callback["call"])
+    rows = box.closed_calls(3)
+    queued, back = rows[1], rows[2]
+    assert (queued["caller"], queued["disposition"], queued["callee"]) == (
+        "102",
+        "queued",
+        "+74957654321",
+    )
+    assert (back["queued_from"], back["trunk"], back["disposition"]) == (
+        queued["id"],
+        "city",
+        "answered",
+    )
