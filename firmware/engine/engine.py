@@ -20,20 +20,14 @@ import pjsua2 as pj
 from firmware.config import Config, ConfigError, load_config
 from firmware.config.load import number_plan
 from firmware.engine.call import IGNORE, Call, CallContext, Destination, RingPlan, Stoppable
+from firmware.engine.camp_on import LINES_BUSY, CallingBack, OfferingLine
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
 from firmware.engine.prompts import PromptPlayer
 from firmware.engine.sipmsg import header, request_user, user_of
-from firmware.engine.states import (
-    LINES_BUSY,
-    CallingBack,
-    Dialing,
-    OfferingLine,
-    Refusing,
-    State,
-)
+from firmware.engine.states import Dialing, Refusing, State
 from firmware.engine.trunks import Lines
 from firmware.home import Home
 from firmware.prompts import BUILT_DIR
