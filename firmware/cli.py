@@ -37,6 +37,18 @@ def main(argv: list[str] | None = None) -> int:
     number.add_argument("--json", action="store_true", help="print a JSON object")
     status = commands.add_parser("status", help="the running box: calls in progress")
     status.add_argument("--json", action="store_true", help="print a JSON object")
+    report = commands.add_parser("report", help="analytics over the stored calls")
+    report.add_argument("what", choices=["scenarios"], help="scenarios: call scenario passes")
+    report.add_argument(
+        "--since", metavar="ISO", help="from this time on (no zone: the box's time zone)"
+    )
+    report.add_argument("--until", metavar="ISO", help="before this time")
+    report.add_argument(
+        "--by",
+        choices=["number", "call_type", "termination", "operation", "group"],
+        help="split each scenario's figures by this",
+    )
+    report.add_argument("--json", action="store_true", help="print a JSON list")
     args = parser.parse_args(argv)
     home = Home.from_env(args.home)
     logging.basicConfig(
@@ -52,6 +64,7 @@ def main(argv: list[str] | None = None) -> int:
         "reload": _reload,
         "status": _status,
         "number": _number,
+        "report": _report,
     }[args.command]
     return handler(home, args)
 
@@ -114,6 +127,32 @@ def _cdr(home: Home, args: argparse.Namespace) -> int:
             f"{r['started_at'][:19]}  {r['caller']:>6} -> {r['callee']:<16} "
             f"{r['disposition'] or 'in progress':<12} {talk:>6}  {r['hangup_by'] or ''}"
         )
+    return 0
+
+
+def _report(home: Home, args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from firmware.store.analytics import render_report, scenario_report
+    from firmware.store.db import connect
+
+    try:
+        since, until = (datetime.fromisoformat(t) if t else None for t in (args.since, args.until))
+    except ValueError as exc:
+        print(f"minipbx: --since/--until: {exc}", file=sys.stderr)
+        return 2
+    if any(t is not None and t.tzinfo is None for t in (since, until)):
+        config = _load(home.config)
+        if config is None:
+            return 1
+        zone = ZoneInfo(config.system.timezone)
+        since, until = (t.replace(tzinfo=t.tzinfo or zone) if t else None for t in (since, until))
+    rows = scenario_report(connect(home.store), since=since, until=until, by=args.by)
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+    else:
+        print(render_report(rows, args.by))
     return 0
 
 

@@ -47,3 +47,8 @@ class Home:
         renders the built-in set into ``var/prompts`` (``firmware.prompts.BUILT_DIR``).
         """
         return self.root / "custom-prompts"
+
+    @property
+    def voicemail_dir(self) -> Path:
+        """Voicemail WAVs and greetings, ``<mailbox>/``; the index is in the store."""
+        return self.root / "voicemail"

@@ -68,6 +68,77 @@ MIGRATIONS: list[str] = [
     CREATE INDEX calls_open ON calls (ended_at) WHERE ended_at IS NULL;
     CREATE INDEX calls_outbound ON calls (caller, started_at) WHERE direction = 'outbound'
     """,
+    # Inbound distribution: voicemail messages (the WAV files live under the home's
+    # voicemail/ directory, greetings are files only), what each scenario pass did for the
+    # seed's analytics (firmware/store/analytics.py defines the outcomes), engine state that
+    # must survive a restart (the forced operating mode), and callers waiting for a callback.
+    """
+    CREATE TABLE voicemail (
+        id INTEGER PRIMARY KEY,
+        mailbox TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        caller_name TEXT,
+        received_at TEXT NOT NULL,
+        seconds REAL NOT NULL DEFAULT 0,
+        path TEXT NOT NULL,
+        heard INTEGER NOT NULL DEFAULT 0 CHECK (heard IN (0, 1)),
+        deleted_at TEXT,
+        call_record INTEGER REFERENCES calls (id),
+        emailed_at TEXT,
+        email_error TEXT
+    );
+    CREATE INDEX voicemail_mailbox ON voicemail (mailbox, received_at) WHERE deleted_at IS NULL;
+    CREATE TABLE scenario_passes (
+        id INTEGER PRIMARY KEY,
+        call_record INTEGER REFERENCES calls (id),
+        scenario TEXT NOT NULL,
+        number TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        mode TEXT,
+        call_type TEXT NOT NULL DEFAULT 'inbound'
+            CHECK (call_type IN ('internal', 'inbound', 'outbound')),
+        started_at TEXT NOT NULL,
+        ended_at TEXT,
+        outcome TEXT CHECK (outcome IN ('answered', 'no_talk', 'transferred', 'voicemail',
+            'callback', 'hangup', 'abandoned', 'forwarded')),
+        option TEXT,
+        answered_by TEXT,
+        talk_seconds REAL NOT NULL DEFAULT 0,
+        termination TEXT CHECK (termination IN ('caller', 'callee', 'system', 'timeout')),
+        repeated INTEGER NOT NULL DEFAULT 0 CHECK (repeated IN (0, 1)),
+        group_name TEXT
+    );
+    CREATE INDEX scenario_passes_started ON scenario_passes (started_at);
+    CREATE INDEX scenario_passes_repeat ON scenario_passes (scenario, caller, started_at);
+    CREATE INDEX scenario_passes_open ON scenario_passes (ended_at) WHERE ended_at IS NULL;
+    CREATE TABLE scenario_steps (
+        id INTEGER PRIMARY KEY,
+        pass_id INTEGER NOT NULL REFERENCES scenario_passes (id) ON DELETE CASCADE,
+        position INTEGER NOT NULL,
+        kind TEXT NOT NULL,
+        target TEXT,
+        entered_at TEXT NOT NULL,
+        left_at TEXT,
+        outcome TEXT CHECK (outcome IN ('completed', 'answered', 'no_answer', 'busy', 'timeout',
+            'invalid', 'hangup', 'full', 'callback') OR outcome GLOB 'chose:[0-9*#]'),
+        UNIQUE (pass_id, position)
+    );
+    CREATE TABLE box_state (
+        key TEXT PRIMARY KEY,
+        value TEXT NOT NULL,
+        updated_at TEXT NOT NULL
+    );
+    CREATE TABLE callbacks (
+        id INTEGER PRIMARY KEY,
+        department TEXT NOT NULL,
+        number TEXT NOT NULL,
+        requested_at TEXT NOT NULL,
+        done_at TEXT,
+        outcome TEXT,
+        call_record INTEGER REFERENCES calls (id)
+    );
+    CREATE INDEX callbacks_waiting ON callbacks (department, requested_at) WHERE done_at IS NULL
+    """,
 ]
 
 
