@@ -35,6 +35,15 @@ def main(argv: list[str] | None = None) -> int:
     number.add_argument("text", help="a number as dialed or written")
     number.add_argument("--from", dest="caller", metavar="EXT", help="the extension dialing")
     number.add_argument("--json", action="store_true", help="print a JSON object")
+    explain = commands.add_parser(
+        "explain", help="what the box would do with a call to one of its numbers"
+    )
+    explain.add_argument("--to", required=True, metavar="NUMBER", help="the number called")
+    explain.add_argument("--from", dest="caller", metavar="CALLER", help="the calling number")
+    explain.add_argument(
+        "--at", metavar="ISO-TIME", help="when (default now; no zone: the box's time zone)"
+    )
+    explain.add_argument("--json", action="store_true", help="print a JSON object")
     status = commands.add_parser("status", help="the running box: calls in progress")
     status.add_argument("--json", action="store_true", help="print a JSON object")
     report = commands.add_parser("report", help="analytics over the stored calls")
@@ -64,6 +73,7 @@ def main(argv: list[str] | None = None) -> int:
         "reload": _reload,
         "status": _status,
         "number": _number,
+        "explain": _explain,
         "report": _report,
     }[args.command]
     return handler(home, args)
@@ -211,6 +221,44 @@ def _number(home: Home, args: argparse.Namespace) -> int:
             lines = None
         answer = explain.from_extension(config, args.caller, args.text, lines)
     print(json.dumps(answer, ensure_ascii=False) if args.json else explain.render(answer))
+    return 0
+
+
+def _explain(home: Home, args: argparse.Namespace) -> int:
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from firmware import explain_inbound
+    from firmware.engine.control import send_command
+    from firmware.routing.numbers import NumberError
+
+    config = _load(home.config)
+    if config is None:
+        return 1
+    zone = ZoneInfo(config.system.timezone)
+    now = datetime.now(zone)
+    try:
+        at = datetime.fromisoformat(args.at) if args.at else now
+    except ValueError as exc:
+        print(f"minipbx: --at: {exc}", file=sys.stderr)
+        return 2
+    at = at.replace(tzinfo=zone) if at.tzinfo is None else at.astimezone(zone)
+    if at < now:
+        override, note = None, "a past time: a mode forced now is not applied"
+    else:
+        try:
+            status = send_command(home.control_socket, {"cmd": "status"}, timeout=5)
+        except (OSError, ValueError):
+            status = None
+        override, note = explain_inbound.running_override(status)
+    try:
+        answer = explain_inbound.explain_call(
+            config, args.to, caller=args.caller, at=at, override=override, override_note=note
+        )
+    except NumberError as exc:
+        print(f"minipbx: {exc}", file=sys.stderr)
+        return 1
+    print(json.dumps(answer, ensure_ascii=False) if args.json else explain_inbound.render(answer))
     return 0
 
 

@@ -109,6 +109,11 @@ class Modes(Section):
         found = [self.default, self.holiday_mode, *(p.mode for p in self.schedule)]
         return list(dict.fromkeys(found))
 
+    @property
+    def known_names(self) -> list[str]:
+        """The modes a call can meet: the scheduled ones and those a feature code forces."""
+        return list(dict.fromkeys([*self.names, *self.force_keys.values()]))
+
 
 class Menu(Section):
     name: Name

@@ -10,8 +10,9 @@ from typing import Any
 from pydantic import ValidationError
 
 from firmware.config.errors import ConfigError, Problem, format_path, locate_line
+from firmware.config.inbound import Step
 from firmware.config.schema import Config
-from firmware.routing.numbers import NumberError, NumberPlan, read_number
+from firmware.routing.numbers import NumberClass, NumberError, NumberPlan, read_number
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
 
@@ -88,6 +89,7 @@ def _cross_checks(config: Config) -> Found:
         )
     found += _trunk_lists(config)
     found += _numbers(config)
+    found += _inbound_checks(config)
     return found
 
 
@@ -136,7 +138,7 @@ def _numbers(config: Config) -> Found:
         seen.setdefault(e164, i)
         if config.trunk(entry.trunk) is None:
             found.append((("numbers", i, "trunk"), f"no trunk named {entry.trunk!r}"))
-        if config.extension(entry.destination) is None:
+        if entry.destination is not None and config.extension(entry.destination) is None:
             found.append((("numbers", i, "destination"), f"no extension {entry.destination}"))
     for i, ext in enumerate(config.extensions):
         if ext.caller_id is not None:
@@ -144,6 +146,147 @@ def _numbers(config: Config) -> Found:
                 read_number(ext.caller_id, plan)
             except NumberError as exc:
                 found.append((("extensions", i, "caller_id"), str(exc)))
+    return found
+
+
+def _inbound_checks(config: Config) -> Found:
+    """Inbound tables that point at each other: every target must name something that exists.
+
+    The rules match ``firmware.routing.scenarios.resolve``, which cannot be
+    used here: routing imports this module for ``number_plan``.
+    """
+    found: Found = []
+    found += _unique(config, "departments", "number", [d.number for d in config.departments])
+    found += _unique(config, "menus", "name", [m.name for m in config.menus])
+    found += _unique(config, "scenarios", "name", [s.name for s in config.scenarios])
+    found += _departments(config)
+    found += _mode_rules(config)
+    for i, menu in enumerate(config.menus):
+        for key, target in menu.keys.items():
+            found += _target(config, ("menus", i, "keys", key), target)
+        if menu.default is not None:
+            found += _target(config, ("menus", i, "default"), menu.default)
+    for i, scenario in enumerate(config.scenarios):
+        for j, step in enumerate(scenario.steps):
+            found += _step(config, ("scenarios", i, "steps", j), step)
+    found += _number_scenarios(config)
+    found += _run_loops(config)
+    return found
+
+
+def _target(config: Config, path: tuple[str | int, ...], target: str) -> Found:
+    kind, _, value = target.partition(":")
+    extension, department = config.extension(value), config.department(value)
+    if kind == "extension" and extension is None:
+        hint = f" ({value} is a department: department:{value})" if department else ""
+        return [(path, f"no extension {value}{hint}")]
+    if kind == "department" and department is None:
+        hint = f" ({value} is an extension: extension:{value})" if extension else ""
+        return [(path, f"no department {value}{hint}")]
+    if kind == "voicemail" and extension is None and department is None:
+        return [(path, f"no mailbox {value}: a mailbox is an extension or a department number")]
+    if (kind == "menu" and config.menu(value) is None) or (
+        kind == "scenario" and config.scenario(value) is None
+    ):
+        return [(path, f"no {kind} named {value!r}")]
+    return []
+
+
+def _step(config: Config, path: tuple[str | int, ...], step: Step) -> Found:
+    if step.target is not None:
+        return _target(config, (*path, "target"), step.target)
+    if step.menu is not None:
+        return _target(config, (*path, "menu"), f"menu:{step.menu}")
+    if step.scenario is not None:
+        return _target(config, (*path, "scenario"), f"scenario:{step.scenario}")
+    if step.mailbox is not None:
+        return _target(config, (*path, "mailbox"), f"voicemail:{step.mailbox}")
+    if step.department is not None:
+        department = config.department(step.department)
+        if department is not None and not department.queue.enabled:
+            why = f"department {step.department}'s queue is off (queue.enabled = false)"
+            return [((*path, "department"), why)]
+        return _target(config, (*path, "department"), f"department:{step.department}")
+    if step.number is not None:
+        try:
+            number = read_number(step.number, number_plan(config))
+        except NumberError as exc:
+            return [((*path, "number"), str(exc))]
+        if number.number_class is NumberClass.INTERNAL:
+            why = f"{number.normal} is an extension: ring it with a dial step"
+            return [((*path, "number"), why)]
+    return []
+
+
+def _departments(config: Config) -> Found:
+    found: Found = []
+    for i, department in enumerate(config.departments):
+        if config.extension(department.number) is not None:
+            found.append((("departments", i, "number"), f"{department.number} is an extension"))
+        for j, member in enumerate(department.members):
+            if config.extension(member) is None:
+                found.append((("departments", i, "members", j), f"no extension {member}"))
+            elif member in department.members[:j]:
+                found.append((("departments", i, "members", j), f"{member} is listed twice"))
+        if department.queue.overflow is not None:
+            path = ("departments", i, "queue", "overflow")
+            found += _target(config, path, department.queue.overflow)
+    return found
+
+
+def _mode_rules(config: Config) -> Found:
+    found: Found = [
+        (("modes", "may_force", i), f"no extension {number}")
+        for i, number in enumerate(config.modes.may_force)
+        if config.extension(number) is None
+    ]
+    if "0" in config.modes.force_keys:
+        why = "0 after the feature code returns to the schedule; force with another key"
+        found.append((("modes", "force_keys", "0"), why))
+    return found
+
+
+def _number_scenarios(config: Config) -> Found:
+    found: Found = []
+    known = config.modes.known_names
+    for i, entry in enumerate(config.numbers):
+        if entry.scenario is not None:
+            found += _target(config, ("numbers", i, "scenario"), f"scenario:{entry.scenario}")
+        for mode, name in (entry.scenarios or {}).items():
+            path = ("numbers", i, "scenarios", mode)
+            if mode not in known:
+                found.append((path, f"no mode {mode!r} (modes: {', '.join(known)})"))
+            found += _target(config, path, f"scenario:{name}")
+    return found
+
+
+def _run_loops(config: Config) -> Found:
+    """A scenario that runs itself, directly or through others, would never end: name the loop."""
+    runs: dict[str, list[tuple[str, tuple[str | int, ...]]]] = {}
+    for i, scenario in enumerate(config.scenarios):
+        runs.setdefault(
+            scenario.name,
+            [
+                (step.scenario, ("scenarios", i, "steps", j, "scenario"))
+                for j, step in enumerate(scenario.steps)
+                if step.kind == "run" and step.scenario is not None
+            ],
+        )
+    found: Found = []
+    done: set[str] = set()
+
+    def visit(trail: list[str]) -> None:
+        for name, path in runs[trail[-1]]:
+            if name in trail:
+                loop = [*trail[trail.index(name) :], name]
+                found.append((path, f"run steps loop: {' -> '.join(loop)}"))
+            elif name in runs and name not in done:
+                visit([*trail, name])
+        done.add(trail[-1])
+
+    for name in runs:
+        if name not in done:
+            visit([name])
     return found
 
 

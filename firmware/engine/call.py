@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
 
 import pjsua2 as pj
@@ -45,6 +46,9 @@ class Event(StrEnum):
     RING_TIMEOUT = "ring_timeout"
     NO_CHANNEL = "no_channel"
     PLAN = "plan"
+    OFFER = "offer"
+    ANNOUNCE = "announce"
+    MAX_WAIT = "max_wait"
     TONE_TIMEOUT = "tone_timeout"
 
 
@@ -52,8 +56,9 @@ class Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
-#: Plays prompts by name to a leg's audio, then calls back on the engine thread.
-PromptPlay = Callable[[list[str], pj.AudioMedia, Callable[[], None]], Stoppable]
+#: Plays prompts (by name, or recordings by path) to a leg's audio, then calls back on the
+#: engine thread.
+PromptPlay = Callable[[list[str | Path], pj.AudioMedia, Callable[[], None]], Stoppable]
 
 
 @dataclass(frozen=True)
@@ -138,6 +143,8 @@ class Call:
         self.b_leg: Leg | EndedLeg | None = None
         #: Callee legs still ringing, by their destination's key; one of them becomes b_leg.
         self.candidates: dict[str, Leg] = {}
+        #: Which destination key (an extension number, "mobile") became the b_leg.
+        self.b_key = ""
         #: The leg the event being handled is about (a candidate's events carry it).
         self.event_leg: Leg | None = None
         self._legs: list[Leg] = [a_leg]
@@ -155,6 +162,9 @@ class Call:
         self._a_media_at = 0.0
         self._settling: Timer | None = None
         self.plan_timers: list[Timer] = []
+        #: Who wants to know when a person answers (the leg) and when the call ends.
+        self.on_answer: list[Callable[[Leg], None]] = []
+        self.on_finish: list[Callable[[CallEnd], None]] = []
         a_leg.listener = self
 
     def __repr__(self) -> str:
@@ -204,6 +214,8 @@ class Call:
     def _move(self, new: State, event: str) -> None:
         old = self.state.name if self.state else "new"
         log.info("call %s: %s -> %s -> %s", self.record, old, event, new.name)
+        if self.state is not None and self.state is not new:
+            self.state.leave(self)
         self.state = new
         new.enter(self)
 
@@ -234,6 +246,13 @@ class Call:
         self._legs.append(leg)
         self.candidates[destination.key] = leg
         return leg
+
+    def promote(self, leg: Leg) -> None:
+        """The candidate that answered becomes the b_leg; the others stop ringing."""
+        self.stop_ringing(keep=leg)
+        self.b_key = next((k for k, v in self.candidates.items() if v is leg), "")
+        self.candidates.clear()
+        self.b_leg = leg
 
     def forget(self, leg: Leg) -> None:
         """A candidate that ended is no longer one."""
@@ -272,7 +291,7 @@ class Call:
         if self.a_leg.audio is not None:
             self.tone.send_to(self.a_leg.audio)
 
-    def announce(self, prompts: list[str]) -> None:
+    def announce(self, prompts: list[str | Path]) -> None:
         """Plays prompts to the caller; PROMPT_DONE follows when they have been heard.
 
         Without the caller's media nothing plays: states announce again on A_MEDIA.
@@ -315,11 +334,18 @@ class Call:
         if self.a_leg.state in (LegState.INCOMING, LegState.NEW, LegState.EARLY):
             self.a_leg.respond(200)
 
+    def answered(self, leg: Leg) -> None:
+        self.ctx.records.answered(self.record)
+        for hook in self.on_answer:
+            hook(leg)
+
     def finish(self, end: CallEnd) -> None:
         if self.end is None:
             self.end = end
             self.ctx.records.close(self.record, end)
             log.info("call %s: ended %s by %s", self.record, end.disposition, end.hangup_by)
+            for hook in self.on_finish:
+                hook(end)
 
     def _drop(self, leg: Leg) -> None:
         leg.listener = IGNORE

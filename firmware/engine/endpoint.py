@@ -61,6 +61,19 @@ class EngineAccount(pj.Account):
         if self.events.answered is not None and tsx.statusCode >= 200:
             self.events.answered(tsx.lastTx.wholeMsg, tsx.statusCode, tsx.statusText)
 
+    def notify(self, target: str, summary: str) -> None:
+        """An unsolicited message-summary NOTIFY (RFC 3842): the phone's message lamp."""
+        prm = pj.SendRequestParam()
+        prm.method = "NOTIFY"
+        prm.txOption.targetUri = target
+        for name, value in (("Event", "message-summary"), ("Subscription-State", "active")):
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
+        prm.txOption.contentType = "application/simple-message-summary"
+        prm.txOption.msgBody = summary
+        self.sendRequest(prm)
+
     def ping(self, target: str) -> None:
         """OPTIONS to ``target`` through Kamailio; the answer comes to ``events.answered``."""
         prm = pj.SendRequestParam()

@@ -12,28 +12,38 @@ import logging
 import signal
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
 import pjsua2 as pj
 
 from firmware.config import Config, ConfigError, load_config
+from firmware.config.inbound import Department
 from firmware.config.load import number_plan
 from firmware.engine.call import IGNORE, Call, CallContext, Destination, RingPlan, Stoppable
 from firmware.engine.camp_on import LINES_BUSY, CallingBack, OfferingLine
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
+from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
+from firmware.engine.mailbox import MailboxAccess
+from firmware.engine.modes import ModeKeeper
 from firmware.engine.prompts import PromptPlayer
+from firmware.engine.queueing import Queues
+from firmware.engine.scenario import ScenarioRun
 from firmware.engine.sipmsg import header, request_user, user_of
-from firmware.engine.states import Dialing, Refusing, State
+from firmware.engine.states import Confirming, Dialing, Refusing, State
 from firmware.engine.trunks import Lines
+from firmware.engine.voicemail import Voicemail
 from firmware.home import Home
 from firmware.prompts import BUILT_DIR
 from firmware.prompts.library import PromptLibrary, PromptMissing
-from firmware.routing.dialplan import RingExtension
+from firmware.routing.dialplan import RingExtension, voicemail_code
 from firmware.routing.lines import LineQueue, LineRequest, NoLine, choose_trunk
+from firmware.routing.modes import feature_code, may_force
 from firmware.routing.numbers import NumberError, read_number
 from firmware.routing.outbound import (
     CallOut,
@@ -42,16 +52,25 @@ from firmware.routing.outbound import (
     number_for_trunk,
     route_dialed,
 )
-from firmware.routing.outcome import Disposition, Refusal
+from firmware.routing.outcome import Disposition, Party, Refusal
+from firmware.routing.scenarios import inbound_plan
 from firmware.routing.toneplans import Tone, tone_for
 from firmware.sipedge.subscribers import write_subscribers
-from firmware.store.cdr import CallRecords, now
+from firmware.store import analytics
+from firmware.store.cdr import CallEnd, CallRecords, now
 from firmware.store.db import connect
+from firmware.store.voicemail import Mailboxes
 
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
 
+FEATURE_REFUSED = Refusal(
+    403, "Forbidden", Tone.CONGESTION, Disposition.FAILED, "not allowed to force a mode"
+)
+NOBODY_FREE = Refusal(
+    480, "Temporarily Unavailable", Tone.BUSY, Disposition.BUSY, "no member of the department free"
+)
 NO_LINE = Refusal(
     503, "No Line Available", Tone.CONGESTION, Disposition.FAILED, "no permitted line is up"
 )
@@ -65,15 +84,38 @@ class Engine:
         self.home = home
         self.sip = SipEndpoint(config, log_path=home.pjsua_log)
         self.loop = EngineLoop(self.sip.pump)
-        self.records = CallRecords(connect(home.store))
+        self.store = connect(home.store)
+        self.records = CallRecords(self.store)
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
         self.line_queue = LineQueue()
         self.calls: list[Call] = []
         self.control = ControlServer(home.control_socket, self.loop, self._command)
         self._turns = itertools.count()
         self.prompts = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
+        self.voicemail = Voicemail(
+            mailboxes=Mailboxes(self.store, home.voicemail_dir),
+            loop=self.loop,
+            config=lambda: self.config,
+            notify=self._message_waiting,
+        )
+        self.queues = Queues(
+            loop=self.loop,
+            store=self.store,
+            music_path=BUILT_DIR / "music" / "default.wav",
+            department=self._department,
+            member_free=lambda department, member: self.inbound.member_free(
+                department.number, member
+            ),
+            member_destination=lambda member, caller, ring: replace(
+                self.extension_destination(member, caller), ring_timeout=ring
+            ),
+            call_back=self._queue_call_back,
+        )
+        self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
+        self.modes = ModeKeeper(self.store, lambda: self.config)
 
     def run(self) -> None:
+        analytics.close_interrupted(self.store)
         closed = self.records.close_interrupted()
         if closed:
             log.warning("closed %d call(s) left open by an engine that stopped", closed)
@@ -152,6 +194,9 @@ class Engine:
 
     def _from_extension(self, a_leg: Leg, invite: str, extension: str) -> None:
         dialed = request_user(invite)
+        special = self._feature(a_leg, extension, dialed)
+        if special is not None:
+            return
         decision = route_dialed(self.config, caller=extension, dialed=dialed)
         if isinstance(decision, CallOut):
             call = self._new_call(
@@ -166,7 +211,10 @@ class Engine:
             return
         call = self._new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
         if isinstance(decision, RingExtension):
-            call.start(Dialing(RingPlan.single(self._to_extension(decision.number, extension))))
+            call.start(Dialing(self.inbound.extension_plan(decision.number, call)))
+        elif (department := self.config.department(dialed)) is not None:
+            plan = self.inbound.department_plan(department.number, call)
+            call.start(Dialing(plan) if plan else Refusing(NOBODY_FREE))
         else:
             call.start(Refusing(decision))
 
@@ -184,21 +232,31 @@ class Engine:
         call = self._new_call(
             a_leg, caller=caller, dialed=did, direction="inbound", trunk=trunk_name
         )
-        self._seize(call, trunk_name)
-        if not owned:
+        self.seize(call, trunk_name)
+        route = inbound_plan(self.config, did, self.inbound.now(), self.modes.override)
+        if not owned or route is None:
             log.warning("call on trunk %s for %s, a number this box does not own", trunk_name, did)
             call.start(Refusing(NOT_OURS))
             return
-        target = owned[0].destination
-        self.records.note(call.record, destination=target)
-        call.start(Dialing(RingPlan.single(self._to_extension(target, caller))))
+        if route.destination is not None:
+            self.records.note(call.record, destination=route.destination)
+            call.start(Dialing(self.inbound.extension_plan(route.destination, call)))
+            return
+        assert route.scenario is not None
+        log.info(
+            "call %s: mode %s (%s), scenario %s", call.record, route.mode, route.why, route.scenario
+        )
+        self.records.note(call.record, destination=f"scenario:{route.scenario}")
+        run = ScenarioRun(self.inbound, call, scenario=route.scenario, mode=route.mode, number=did)
+        call.start(run.next())
 
-    def _to_extension(self, number: str, caller: str) -> Destination:
+    def extension_destination(self, number: str, caller: str) -> Destination:
         domain = self.config.system.sip_domain
         return Destination(
             uri=f"sip:{number}@{domain}",
             from_uri=f"<sip:{caller}@{domain}>",
             ring_timeout=self.config.calls.ring_timeout,
+            key=number,
         )
 
     # Calls to the outside.
@@ -224,10 +282,12 @@ class Engine:
                     queue=lambda c: self._queue_for_line(c, out),
                 )
             return Refusing(LINES_BUSY)
-        self._seize(call, chosen)
-        return Dialing(RingPlan.single(self._on_line(chosen, out.number.normal, call.caller)))
+        self.seize(call, chosen)
+        return Dialing(
+            RingPlan.single(self.line_destination(chosen, out.number.normal, call.caller))
+        )
 
-    def _on_line(self, trunk: str, number: str, caller: str) -> Destination:
+    def line_destination(self, trunk: str, number: str, caller: str) -> Destination:
         line = self.config.trunk(trunk)
         assert line is not None
         plan = number_plan(self.config)
@@ -244,7 +304,7 @@ class Engine:
             trunk=trunk,
         )
 
-    def _seize(self, call: Call, trunk: str) -> None:
+    def seize(self, call: Call, trunk: str) -> None:
         self.lines.seize(trunk)
         call.trunks.append(trunk)
         self.records.note(call.record, trunk=trunk)
@@ -284,7 +344,7 @@ class Engine:
             queued_from=request.record,
             destination=request.number,
         )
-        self._seize(call, trunk)
+        self.seize(call, trunk)
         queue = self.config.line_queue
         a_leg.dial(
             f"sip:{request.extension}@{domain}",
@@ -295,7 +355,7 @@ class Engine:
             CallingBack(
                 ring_timeout=self.config.calls.ring_timeout,
                 warning=queue.warning_tone,
-                then=self._on_line(trunk, request.number, request.extension),
+                then=self.line_destination(trunk, request.number, request.extension),
             )
         )
 
@@ -305,13 +365,85 @@ class Engine:
         for trunk in call.trunks:
             self.lines.release(trunk)
         call.trunks.clear()
+        for party in (call.caller, call.b_key):
+            wrap = [d.queue.wrap_up for d in self.config.departments if party in d.members]
+            if wrap:
+                self.queues.member_done(party, max(wrap))
+
+    # Features dialed from an extension.
+    def _feature(self, a_leg: Leg, extension: str, dialed: str) -> Call | None:
+        """Mode forcing (*80x) and mailboxes (*97, *98NNN); None when ``dialed`` is neither."""
+        action = feature_code(self.config.modes, dialed)
+        mailbox = voicemail_code(self.config, extension, dialed)
+        if action is None and mailbox is None:
+            return None
+        call = self._new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
+        if mailbox is not None:
+            call.start(MailboxAccess(self.voicemail, mailbox, self.config))
+        elif not may_force(self.config, extension):
+            call.start(Refusing(FEATURE_REFUSED))
+        else:
+            self.modes.apply(action, extension, self.inbound.now())
+            call.start(Confirming(f"mode: {self.modes.describe(self.inbound.now())}"))
+        return call
+
+    def _department(self, number: str) -> Department | None:
+        return self.config.department(number)
+
+    def _message_waiting(self, extension: str, body: str) -> None:
+        if self.sip.account is not None:
+            self.sip.account.notify(f"sip:{extension}@{self.config.system.sip_domain}", body)
+
+    def _queue_call_back(
+        self, department: Department, member: str, ident: int, number: str
+    ) -> bool:
+        """Rings ``member`` and, once answered, calls back the customer who asked for it."""
+        assert self.sip.account is not None
+        a_leg = Leg(self.sip.account, role="a", listener=IGNORE)
+        call = self._new_call(
+            a_leg, caller=member, dialed=number, direction="outbound", destination=number
+        )
+        customer = self.inbound.forward(call, number, None)
+        if isinstance(customer, Refusal):
+            log.warning("callback to %s waits: %s", number, customer.why)
+            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, customer.why))
+            self._finished(call)
+            return False
+        domain = self.config.system.sip_domain
+        try:
+            a_leg.dial(
+                f"sip:{member}@{domain}",
+                from_uri=f"<sip:{number.lstrip('+')}@{domain}>",
+                headers={"Alert-Info": self.config.line_queue.alert_info},
+            )
+        except pj.Error as exc:
+            log.error("callback to %s: cannot ring %s: %s", number, member, exc.info())
+            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, "no channel"))
+            self._finished(call)
+            return False
+        call.on_finish.append(
+            lambda end: self.queues.callback_done(
+                ident, member, "answered" if end.disposition is Disposition.ANSWERED else "no"
+            )
+        )
+        call.start(
+            CallingBack(
+                ring_timeout=department.step,
+                warning=self.config.line_queue.warning_tone,
+                then=customer,
+            )
+        )
+        return True
 
     def _play_prompts(
-        self, names: list[str], audio: pj.AudioMedia, done: Callable[[], None]
+        self, names: list[str | Path], audio: pj.AudioMedia, done: Callable[[], None]
     ) -> Stoppable:
         """Plays what exists; a missing prompt is logged (config check reports it too)."""
         files = []
         for name in names:
+            if isinstance(name, Path):
+                files.append(name)
+                continue
             try:
                 files.append(self.prompts.path(name, self.config.system.language))
             except PromptMissing as exc:
@@ -345,6 +477,7 @@ class Engine:
         if command == "status":
             return {
                 "ok": True,
+                "mode": self.modes.describe(self.inbound.now()),
                 "calls": [c.status() for c in self.calls],
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "line_queue": [

@@ -13,6 +13,8 @@ from typing import Protocol
 
 import pjsua2 as pj
 
+from firmware.engine.sipmsg import user_of
+
 log = logging.getLogger(__name__)
 
 
@@ -133,6 +135,10 @@ class Leg(pj.Call):
     @property
     def audio(self) -> pj.AudioMedia | None:
         return self._audio
+
+    def remote_user(self) -> str:
+        """The other party's user: the extension a callee leg reached, a caller's number."""
+        return user_of(self.getInfo().remoteUri)
 
     def rtp_counts(self) -> dict[str, int]:
         """Packets received and sent on this leg's audio: the proof media flows through us."""

@@ -7,7 +7,7 @@ import time
 from collections.abc import Callable
 
 from firmware.engine.call import Call, Event, RingPlan
-from firmware.engine.leg import LegState
+from firmware.engine.leg import Leg, LegState
 from firmware.engine.media import bridge, listen
 from firmware.routing.dialplan import NO_ANSWER, NO_CHANNEL, callee_failed
 from firmware.routing.outcome import Disposition, Party, Refusal
@@ -27,6 +27,9 @@ class State:
         """Returns the next state, or None to stay."""
         return None
 
+    def leave(self, call: Call) -> None:
+        """Runs once when the call moves on to another state."""
+
 
 #: What a state that tried to reach someone does when nobody answered: by default the
 #: caller hears why; a scenario goes on to its next step instead.
@@ -45,9 +48,10 @@ class Dialing(State):
 
     name = "dialing"
 
-    def __init__(self, plan: RingPlan, on_fail: OnFail = refuse) -> None:
+    def __init__(self, plan: RingPlan, on_fail: OnFail = refuse, *, ringback: bool = True) -> None:
         self.plan = plan
         self.on_fail = on_fail
+        self.ringback = ringback
         self.done = 0  # actions carried out so far, in order
         self.started = 0.0
 
@@ -87,9 +91,7 @@ class Dialing(State):
         """The caller leaving, a callee answering or failing, or time running out."""
         leg = call.event_leg
         if event is Event.B_ANSWERED and leg in call.candidates.values():
-            call.stop_ringing(keep=leg)
-            call.candidates.clear()
-            call.b_leg = leg
+            call.promote(leg)
             return Talking()
         if event is Event.A_ENDED:
             call.stop_ringing()
@@ -124,8 +126,9 @@ class Ringing(State):
         self.dialing = dialing
 
     def enter(self, call: Call) -> None:
-        call.early_media_to_caller()
-        call.play(Tone.RINGBACK)
+        if self.dialing.ringback:
+            call.early_media_to_caller()
+            call.play(Tone.RINGBACK)
 
     def handle(self, call: Call, event: Event) -> State | None:
         leg = call.event_leg
@@ -148,7 +151,8 @@ class Talking(State):
     def enter(self, call: Call) -> None:
         call.cancel_timer()
         call.quiet()
-        call.ctx.records.answered(call.record)
+        if isinstance(call.b_leg, Leg):
+            call.answered(call.b_leg)
         call.answer_caller()
         self._connect(call)
 
@@ -232,3 +236,28 @@ class Refusing(State):
 
 class Ended(State):
     name = "ended"
+
+
+class Confirming(State):
+    """A feature code was carried out: a short tone says so, then the box hangs up."""
+
+    name = "confirming"
+
+    def __init__(self, what: str) -> None:
+        self.what = what
+
+    def enter(self, call: Call) -> None:
+        call.answer_caller()
+        call.play(Tone.WARNING)
+        call.set_timer(1.0, Event.TONE_TIMEOUT)
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event is Event.A_MEDIA:
+            call.media_follows_a()
+        elif event is Event.TONE_TIMEOUT:
+            call.quiet()
+            call.a_leg.end()
+        elif event is Event.A_ENDED:
+            call.finish(CallEnd(Disposition.ANSWERED, Party.SYSTEM, 200, self.what))
+            return Ended()
+        return None

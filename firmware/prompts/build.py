@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from firmware.prompts import CHANNELS, LANGUAGES, RATE, SAMPLE_BITS, load_catalogue
+from firmware.prompts.music import render_music
 
 MANIFEST = "manifest.json"
 #: espeak-ng voices; `en` is British English, the neutral choice for an office abroad.
@@ -188,6 +189,8 @@ def main(argv: list[str] | None = None) -> int:
         return 1
     if done:
         print(f"prompts: rendered {len(done)} into {args.outdir}", file=sys.stderr)
+    if render_music(args.outdir / "music" / "default.wav"):
+        print(f"prompts: music on hold written into {args.outdir}/music", file=sys.stderr)
     return 0
 
 

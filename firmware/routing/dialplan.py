@@ -36,6 +36,22 @@ def route_call(config: Config, *, caller: str, dialed: str) -> Decision:
     return RingExtension(callee.number, callee.name, config.calls.ring_timeout)
 
 
+#: Feature codes for mailboxes: one's own, and any other (followed by its number).
+OWN_MAILBOX = "*97"
+OTHER_MAILBOX = "*98"
+
+
+def voicemail_code(config: Config, caller: str, dialed: str) -> str | None:
+    """The mailbox a voicemail feature code opens, or None when ``dialed`` is not one."""
+    if dialed == OWN_MAILBOX:
+        return caller
+    if dialed.startswith(OTHER_MAILBOX):
+        box = dialed[len(OTHER_MAILBOX) :]
+        if config.extension(box) or config.department(box):
+            return box
+    return None
+
+
 def callee_failed(status: int, phrase: str) -> Refusal:
     """What the caller is told when the callee's leg ends before it was answered."""
     if status in (486, 600, 603):

@@ -21,6 +21,7 @@ class Tone(StrEnum):
     CONGESTION = "congestion"
     UNOBTAINABLE = "unobtainable"
     WARNING = "warning"
+    BEEP = "beep"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,8 @@ def _sit(first: int) -> ToneSpec:
 
 #: Short beeps before a line-free callback dials out; 1400 Hz is E.180's warning tone.
 _WARNING: ToneSpec = (Segment((1400,), 200, 200),)
+#: "Speak after the tone": one long 1 kHz beep (it loops, so the engine stops it).
+_BEEP: ToneSpec = (Segment((1000,), 1000),)
 
 TONE_PLANS: dict[str, dict[Tone, ToneSpec]] = {
     "RU": {
@@ -49,6 +52,7 @@ TONE_PLANS: dict[str, dict[Tone, ToneSpec]] = {
         Tone.CONGESTION: (Segment((425,), 200, 200),),
         Tone.UNOBTAINABLE: _sit(950),
         Tone.WARNING: _WARNING,
+        Tone.BEEP: _BEEP,
     },
     "DE": {
         Tone.DIAL: (Segment((425,), 1000),),
@@ -57,6 +61,7 @@ TONE_PLANS: dict[str, dict[Tone, ToneSpec]] = {
         Tone.CONGESTION: (Segment((425,), 240, 240),),
         Tone.UNOBTAINABLE: _sit(900),
         Tone.WARNING: _WARNING,
+        Tone.BEEP: _BEEP,
     },
 }
 

@@ -23,11 +23,49 @@ _SCHEMA = [
     " ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL,"
     " CONSTRAINT account_idx UNIQUE (username, domain))",
     "INSERT OR IGNORE INTO version (table_name, table_version) VALUES ('subscriber', 7)",
+    # Kamailio's usrloc writes registrations through to this table (db_mode 1), so the
+    # engine can tell a registered phone from one that is switched off.
+    "CREATE TABLE IF NOT EXISTS location ("
+    " id INTEGER PRIMARY KEY NOT NULL, ruid VARCHAR(64) DEFAULT '' NOT NULL,"
+    " username VARCHAR(64) DEFAULT '' NOT NULL, domain VARCHAR(64) DEFAULT NULL,"
+    " contact VARCHAR(512) DEFAULT '' NOT NULL, received VARCHAR(128) DEFAULT NULL,"
+    " path VARCHAR(512) DEFAULT NULL,"
+    " expires TIMESTAMP WITHOUT TIME ZONE DEFAULT '2030-05-28 21:32:15' NOT NULL,"
+    " q FLOAT(10,2) DEFAULT 1.0 NOT NULL,"
+    " callid VARCHAR(255) DEFAULT 'Default-Call-ID' NOT NULL, cseq INTEGER DEFAULT 1 NOT NULL,"
+    " last_modified TIMESTAMP WITHOUT TIME ZONE DEFAULT '2000-01-01 00:00:01' NOT NULL,"
+    " flags INTEGER DEFAULT 0 NOT NULL, cflags INTEGER DEFAULT 0 NOT NULL,"
+    " user_agent VARCHAR(255) DEFAULT '' NOT NULL, socket VARCHAR(64) DEFAULT NULL,"
+    " methods INTEGER DEFAULT NULL, instance VARCHAR(255) DEFAULT NULL,"
+    " reg_id INTEGER DEFAULT 0 NOT NULL, server_id INTEGER DEFAULT 0 NOT NULL,"
+    " connection_id INTEGER DEFAULT 0 NOT NULL, keepalive INTEGER DEFAULT 0 NOT NULL,"
+    " partition INTEGER DEFAULT 0 NOT NULL, CONSTRAINT location_ruid_idx UNIQUE (ruid))",
+    "INSERT OR IGNORE INTO version (table_name, table_version) VALUES ('location', 9)",
 ]
 
 
 def ha1(user: str, realm: str, password: str) -> str:
     return hashlib.md5(f"{user}:{realm}:{password}".encode()).hexdigest()
+
+
+def registered(db_path: Path) -> set[str]:
+    """Users with a registration that has not expired.
+
+    Kamailio's db_sqlite stores times as Julian day numbers of UTC time.
+    """
+    try:
+        conn = sqlite3.connect(f"file:{db_path}?mode=ro", uri=True, timeout=1.0)
+    except sqlite3.Error:
+        return set()
+    try:
+        rows = conn.execute(
+            "SELECT DISTINCT username FROM location WHERE expires > julianday('now')"
+        ).fetchall()
+    except sqlite3.Error:
+        return set()
+    finally:
+        conn.close()
+    return {row[0] for row in rows}
 
 
 def accounts(config: Config) -> list[tuple[str, str]]:

@@ -186,6 +186,11 @@ class PhoneAccount(pj.Account):
         else:
             wire.event("registration_failed", code=prm.code, reason=prm.reason)
 
+    def onMwiInfo(self, prm: pj.OnMwiInfoParam) -> None:
+        """Message waiting, subscribed or not (a PBX may send it unsolicited)."""
+        message = prm.rdata.wholeMsg
+        self.agent.wire.event("mwi", body=message.split("\r\n\r\n", 1)[-1])
+
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         call = PhoneCall(self.agent, self, prm.callId)
         self.agent.calls[call.handle] = call

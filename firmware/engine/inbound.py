@@ -1,0 +1,155 @@
+"""What inbound scenarios ask of the engine: who is free, how to ring them, lines for forwards.
+
+The engine owns calls, lines and the store; this class answers a scenario's
+questions from them, so the scenario and queue code needs no Engine import.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from firmware.config import Config
+from firmware.config.load import number_plan
+from firmware.engine.call import Call, Destination, RingAction, RingPlan
+from firmware.engine.queueing import Queues
+from firmware.engine.states import Dialing, State
+from firmware.engine.voicemail import Voicemail
+from firmware.routing import departments
+from firmware.routing.lines import NoLine, choose_trunk
+from firmware.routing.numbers import NumberClass, NumberError, read_number
+from firmware.routing.outbound import permitted_trunks
+from firmware.routing.outcome import Disposition, Refusal
+from firmware.routing.toneplans import Tone
+from firmware.sipedge.subscribers import registered
+
+if TYPE_CHECKING:
+    from firmware.engine.engine import Engine
+    from firmware.engine.scenario import ScenarioRun
+
+log = logging.getLogger(__name__)
+
+NO_FORWARD = Refusal(503, "No Line", Tone.CONGESTION, Disposition.FAILED, "no line to forward on")
+
+
+class Inbound:
+    def __init__(self, engine: Engine, *, queues: Queues, voicemail: Voicemail) -> None:
+        self._engine = engine
+        self.queues = queues
+        self.voicemail_service = voicemail
+
+    @property
+    def config(self) -> Config:
+        return self._engine.config
+
+    @property
+    def store(self) -> sqlite3.Connection:
+        return self._engine.store
+
+    def now(self) -> datetime:
+        return datetime.now(ZoneInfo(self.config.system.timezone))
+
+    # Who can be rung.
+    def busy(self) -> set[str]:
+        """Extensions on a call now: callers, callees ringing or talking."""
+        found: set[str] = set()
+        for call in self._engine.calls:
+            found.add(call.caller)
+            found.update(call.candidates)
+            if call.b_key:
+                found.add(call.b_key)
+        return found
+
+    def available(self, department_number: str) -> list[str]:
+        department = self.config.department(department_number)
+        if department is None:
+            return []
+        dnd = {e.number for e in self.config.extensions if e.dnd}
+        wrapping = {
+            m for m in department.members if self.queues.wrapping(m, department.queue.wrap_up)
+        }
+        online = registered(self._engine.home.sipedge_db)
+        return departments.members_free(department, self.busy(), dnd, wrapping, online)
+
+    def member_free(self, department_number: str, member: str) -> bool:
+        return member in self.available(department_number)
+
+    # Ring plans.
+    def extension_plan(self, number: str, call: Call) -> RingPlan:
+        """An extension, and its mobile after ``forward_after`` seconds when it has one."""
+        destination = self._engine.extension_destination(number, call.caller)
+        extension = self.config.extension(number)
+        if extension is None or not (extension.forward_after and extension.mobile):
+            return RingPlan.single(destination)
+        mobile = self.forward(call, extension.mobile, None, key="mobile")
+        if isinstance(mobile, Refusal):
+            log.warning("%s's mobile cannot be rung: %s", number, mobile.why)
+            return RingPlan.single(destination)
+        actions = (
+            RingAction(0.0, (destination,)),
+            RingAction(extension.forward_after, (mobile,)),
+        )
+        return RingPlan(actions, destination.ring_timeout + extension.forward_after)
+
+    def department_plan(self, number: str, call: Call) -> RingPlan | None:
+        department = self.config.department(number)
+        if department is None:
+            return None
+        free = self.available(number)
+        if not free:
+            return None
+        steps = departments.ring_plan(department, free)
+        actions = tuple(
+            RingAction(
+                step.at,
+                tuple(self._engine.extension_destination(m, call.caller) for m in step.start),
+                step.stop,
+            )
+            for step in steps
+        )
+        return RingPlan(actions, departments.plan_length(department, free))
+
+    def forward(
+        self, call: Call, number: str, ring_timeout: float | None, *, key: str = ""
+    ) -> Destination | Refusal:
+        """A number outside, on a line the box's default rules permit; the line is seized."""
+        try:
+            read = read_number(number, number_plan(self.config))
+        except NumberError as exc:
+            return Refusal(484, "Address Incomplete", None, Disposition.FAILED, str(exc))
+        rules = self.config.outbound
+        if (
+            read.number_class is not NumberClass.EMERGENCY
+            and read.number_class.value not in rules.allow
+        ):
+            return Refusal(403, "Forbidden", None, Disposition.FAILED, "class not allowed")
+        chosen = choose_trunk(permitted_trunks(self.config, rules), self._engine.lines.states(), 0)
+        if isinstance(chosen, NoLine):
+            return NO_FORWARD
+        destination = replace(
+            self._engine.line_destination(chosen, read.normal, ""),
+            key=key or read.normal,
+        )
+        if ring_timeout is not None:
+            destination = replace(destination, ring_timeout=ring_timeout)
+        self._engine.seize(call, chosen)
+        return destination
+
+    # Steps with their own machinery.
+    def queue(self, call: Call, department: str, run: ScenarioRun) -> State:
+        found = self.config.department(department)
+        if found is None:
+            return run.next()
+        if not found.queue.enabled:
+            plan = self.department_plan(department, call)
+            return Dialing(plan, run.step_failed) if plan else run.next()
+        run.group = department
+        return self.queues.join(call, found, run)
+
+    def voicemail(self, call: Call, mailbox: str, then: Callable[[], State]) -> State:
+        return self.voicemail_service.leave(call, mailbox, then)

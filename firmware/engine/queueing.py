@@ -1,0 +1,311 @@
+"""Department queues: callers wait with music, hear their place, may ask to be called back.
+
+Whenever a member is free (registered, not on a call, not on do-not-disturb,
+past the wrap-up time of their last call) the caller who has waited longest is
+offered to the member who has been idle longest. While the member's phone
+rings, the caller keeps hearing the music; if the member does not answer, the
+caller keeps their place and the next free member is tried.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+import pjsua2 as pj
+
+from firmware.config.inbound import Department, QueueSettings
+from firmware.engine.call import Call, Destination, Event, RingPlan
+from firmware.engine.loop import EngineLoop, Timer
+from firmware.engine.states import Dialing, Ended, State
+from firmware.routing.outcome import Disposition, Party
+from firmware.routing.queue import longest_idle
+from firmware.store.cdr import CallEnd, now
+
+if TYPE_CHECKING:
+    from firmware.engine.scenario import ScenarioRun
+
+log = logging.getLogger(__name__)
+
+
+class Music:
+    """One looping player per department, heard by every caller waiting there."""
+
+    def __init__(self, path: Path) -> None:
+        self._player = pj.AudioMediaPlayer()
+        self._player.createPlayer(str(path), 0)
+
+    def to(self, audio: pj.AudioMedia) -> None:
+        self._player.startTransmit(audio)
+
+    def away_from(self, audio: pj.AudioMedia) -> None:
+        self._player.stopTransmit(audio)
+
+
+@dataclass
+class Waiter:
+    call: Call
+    run: ScenarioRun
+    department: Department
+    joined: float
+    tried: set[str] = field(default_factory=set)
+    offered_to: str | None = None
+
+
+class Queues:
+    """Every department's queue; the engine tells it when members come and go."""
+
+    def __init__(
+        self,
+        *,
+        loop: EngineLoop,
+        store: sqlite3.Connection,
+        music_path: Path,
+        department: Callable[[str], Department | None],
+        member_free: Callable[[Department, str], bool],
+        member_destination: Callable[[str, str, float], Destination],
+        call_back: Callable[[Department, str, int, str], bool],
+    ) -> None:
+        self._loop = loop
+        self._store = store
+        self._music_path = music_path
+        self._department = department
+        self._member_free = member_free
+        self._member_destination = member_destination
+        self._call_back = call_back
+        #: Members ringing for a callback right now, so nobody offers them a caller.
+        self.calling_back: set[str] = set()
+        self.waiting: dict[str, list[Waiter]] = {}
+        self._music: dict[str, Music] = {}
+        self.last_call_end: dict[str, float] = {}
+        self._wrap_timers: list[Timer] = []
+
+    # Callers.
+    def join(self, call: Call, department: Department, run: ScenarioRun) -> State:
+        settings = department.queue
+        line = self.waiting.setdefault(department.number, [])
+        if len(line) >= settings.max_length:
+            log.info("call %s: queue %s is full", call.record, department.number)
+            return run.overflow(settings.overflow)
+        waiter = Waiter(call, run, department, time.monotonic())
+        line.append(waiter)
+        log.info("call %s: waits in queue %s at %d", call.record, department.number, len(line))
+        self._loop.post(self.dispatch)
+        return Waiting(waiter, self, first=True)
+
+    def leave(self, waiter: Waiter) -> None:
+        line = self.waiting.get(waiter.department.number, [])
+        if waiter in line:
+            line.remove(waiter)
+        if not line and waiter.department.number in self._music:
+            del self._music[waiter.department.number]
+
+    def position(self, waiter: Waiter) -> int:
+        return self.waiting.get(waiter.department.number, []).index(waiter) + 1
+
+    def music(self, department: str) -> Music:
+        if department not in self._music:
+            self._music[department] = Music(self._music_path)
+        return self._music[department]
+
+    # Members.
+    def member_done(self, extension: str, wrap_up: float) -> None:
+        """A member's call ended: idle from now, free again after the wrap-up time."""
+        self.last_call_end[extension] = time.monotonic()
+        self._wrap_timers.append(self._loop.call_later(wrap_up + 0.05, self.dispatch))
+        self._loop.post(self.dispatch)
+
+    def wrapping(self, extension: str, wrap_up: float) -> bool:
+        ended = self.last_call_end.get(extension)
+        return ended is not None and time.monotonic() - ended < wrap_up
+
+    def free_members(self, department: Department, also_busy: set[str]) -> list[str]:
+        return [
+            m
+            for m in department.members
+            if m not in also_busy
+            and m not in self.calling_back
+            and self._member_free(department, m)
+        ]
+
+    def dispatch(self) -> None:
+        """Offers the longest waiting callers to the longest idle free members, then callbacks."""
+        for line in self.waiting.values():
+            for waiter in line:
+                if waiter.offered_to is not None:
+                    continue
+                ringing = {w.offered_to for w in line if w.offered_to}
+                free = [
+                    m
+                    for m in self.free_members(waiter.department, ringing)
+                    if m not in waiter.tried
+                ]
+                if not free:
+                    waiter.tried.clear()
+                    break
+                member = longest_idle(free, self.last_call_end)
+                if member is None:
+                    break
+                waiter.offered_to = member
+                waiter.call.dispatch(Event.OFFER)
+        self._callbacks()
+
+    def _callbacks(self) -> None:
+        """Callers who asked to be called back, oldest first, once nobody waits on the line."""
+        rows = self._store.execute(
+            "SELECT id, department, number FROM callbacks WHERE done_at IS NULL ORDER BY id"
+        ).fetchall()
+        for row in rows:
+            line = self.waiting.get(row["department"], [])
+            department = next((w.department for w in line), None) or self._department(
+                row["department"]
+            )
+            if department is None or any(w.offered_to is None for w in line):
+                continue
+            ringing = {w.offered_to for w in line if w.offered_to}
+            member = longest_idle(self.free_members(department, ringing), self.last_call_end)
+            if member is not None and self._call_back(department, member, row["id"], row["number"]):
+                self.calling_back.add(member)
+
+    def callback_done(self, callback_id: int, member: str, outcome: str) -> None:
+        self.calling_back.discard(member)
+        if outcome == "answered":
+            self._store.execute(
+                "UPDATE callbacks SET done_at = ?, outcome = ? WHERE id = ?",
+                (now().isoformat(), outcome, callback_id),
+            )
+        self._loop.post(self.dispatch)
+
+    def offer(self, waiter: Waiter) -> State:
+        member = waiter.offered_to or ""
+        waiter.tried.add(member)
+        waiter.call.on_answer.append(lambda leg: self.taken(waiter))
+        destination = self._member_destination(member, waiter.call.caller, waiter.department.step)
+        return Dialing(
+            RingPlan.single(destination),
+            lambda call, refusal: self._not_taken(waiter),
+            ringback=False,
+        )
+
+    def _not_taken(self, waiter: Waiter) -> State:
+        waiter.offered_to = None
+        self._loop.post(self.dispatch)
+        return Waiting(waiter, self, first=False)
+
+    def taken(self, waiter: Waiter) -> None:
+        if waiter.call.a_leg.audio is not None and waiter.department.number in self._music:
+            self._music[waiter.department.number].away_from(waiter.call.a_leg.audio)
+        waited = time.monotonic() - waiter.joined
+        log.info(
+            "call %s: queue %s answered by %s after %.1f s",
+            waiter.call.record,
+            waiter.department.number,
+            waiter.offered_to,
+            waited,
+        )
+        self.leave(waiter)
+
+    def request_callback(self, waiter: Waiter) -> None:
+        self._store.execute(
+            "INSERT INTO callbacks (department, number, requested_at, call_record) "
+            "VALUES (?, ?, ?, ?)",
+            (waiter.department.number, waiter.call.caller, now().isoformat(), waiter.call.record),
+        )
+        self.leave(waiter)
+        self._loop.post(self.dispatch)
+
+
+class Waiting(State):
+    """In a department's queue with music, told its place now and then, may ask for a callback."""
+
+    name = "queued"
+
+    def __init__(self, waiter: Waiter, queues: Queues, *, first: bool) -> None:
+        self.waiter = waiter
+        self.queues = queues
+        self.first = first
+        self.timers: list[Timer] = []
+        self.callback = False
+
+    @property
+    def settings(self) -> QueueSettings:
+        return self.waiter.department.queue
+
+    def enter(self, call: Call) -> None:
+        call.answer_caller()
+        loop = call.ctx.loop
+        waited = time.monotonic() - self.waiter.joined
+        remaining = max(0.0, self.settings.max_wait - waited)
+        self.timers.append(loop.call_later(remaining, lambda: call.dispatch(Event.MAX_WAIT)))
+        self.timers.append(
+            loop.call_later(self.settings.announce_every, lambda: call.dispatch(Event.ANNOUNCE))
+        )
+        if call.a_leg.audio is not None:
+            self._start(call)
+
+    def _start(self, call: Call) -> None:
+        if self.first and self.settings.announce_position:
+            self._announce(call)
+        else:
+            self._music(call, on=True)
+
+    def _music(self, call: Call, *, on: bool) -> None:
+        audio = call.a_leg.audio
+        if audio is None:
+            return
+        music = self.queues.music(self.waiter.department.number)
+        (music.to if on else music.away_from)(audio)
+
+    def _announce(self, call: Call, *, offer: bool = False) -> None:
+        self._music(call, on=False)
+        place = self.queues.position(self.waiter)
+        prompts = ["queue_position", f"num_{min(place, 20)}"]
+        if offer and self.settings.offer_callback:
+            prompts.append("queue_still_waiting")
+        call.announce(prompts)
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event is Event.A_MEDIA:
+            self._start(call)
+        elif event is Event.PROMPT_DONE:
+            if self.callback:
+                call.a_leg.end()
+                return None
+            self._music(call, on=True)
+        elif event is Event.ANNOUNCE:
+            self._announce(call, offer=True)
+            self.timers.append(
+                call.ctx.loop.call_later(
+                    self.settings.announce_every, lambda: call.dispatch(Event.ANNOUNCE)
+                )
+            )
+        elif event is Event.DTMF and self.settings.offer_callback:
+            if call.digits.endswith(self.settings.callback_key):
+                self.queues.request_callback(self.waiter)
+                self.waiter.run.outcome = "callback"
+                self.callback = True
+                self._music(call, on=False)
+                call.announce(["queue_callback_confirmed"])
+        elif event is Event.OFFER and not self.callback:
+            return self.queues.offer(self.waiter)
+        elif event is Event.MAX_WAIT:
+            self.queues.leave(self.waiter)
+            self._music(call, on=False)
+            return self.waiter.run.overflow(self.settings.overflow)
+        elif event is Event.A_ENDED:
+            self.queues.leave(self.waiter)
+            if self.callback:
+                call.finish(CallEnd(Disposition.NO_ANSWER, Party.SYSTEM, 200, "callback requested"))
+            else:
+                call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 487, "left the queue"))
+            return Ended()
+        return None
+
+    def leave(self, call: Call) -> None:
+        for timer in self.timers:
+            timer.cancel()

@@ -1,0 +1,350 @@
+"""Inbound calls walking a scenario: greeting, menu, dial, queue, voicemail, forward, run, hangup.
+
+A ``ScenarioRun`` keeps where a call stands in its scenario and turns each step
+into a call state; a step that ends without the call being answered hands the
+call to the next step, so no caller is dropped while the scenario has steps.
+Every pass and step goes to the analytics tables as it happens.
+"""
+
+from __future__ import annotations
+
+import logging
+import sqlite3
+from collections.abc import Callable
+from datetime import datetime
+from typing import Protocol
+
+from firmware.config import Config
+from firmware.config.inbound import Menu, Step
+from firmware.engine.call import Call, Destination, Event, RingPlan
+from firmware.engine.leg import Leg
+from firmware.engine.states import Dialing, Ended, State
+from firmware.routing.outcome import Disposition, Party, Refusal
+from firmware.routing.scenarios import (
+    INTER_DIGIT,
+    MAX_RUN_DEPTH,
+    Invalid,
+    Wait,
+    greeting_prompt,
+    menu_choice,
+    next_step,
+)
+from firmware.store import analytics
+from firmware.store.cdr import CallEnd
+
+log = logging.getLogger(__name__)
+
+
+class Services(Protocol):
+    """What a scenario needs from the engine, which knows who is free and which lines are up."""
+
+    config: Config
+    store: sqlite3.Connection
+
+    def now(self) -> datetime: ...
+
+    def extension_plan(self, number: str, call: Call) -> RingPlan: ...
+
+    def department_plan(self, number: str, call: Call) -> RingPlan | None: ...
+
+    def forward(
+        self, call: Call, number: str, ring_timeout: float | None
+    ) -> Destination | Refusal: ...
+
+    def queue(self, call: Call, department: str, run: ScenarioRun) -> State: ...
+
+    def voicemail(self, call: Call, mailbox: str, then: Callable[[], State]) -> State: ...
+
+
+class ScenarioRun:
+    def __init__(
+        self, services: Services, call: Call, *, scenario: str, mode: str, number: str
+    ) -> None:
+        self.services = services
+        self.call = call
+        self.scenario = scenario
+        self.mode = mode
+        self.number = number
+        self.index = -1
+        self.depth = 0
+        self.step_id: int | None = None
+        self.group: str | None = None
+        self.answered_by: str | None = None
+        self.answered_at: datetime | None = None
+        self.outcome = "no_talk"
+        self.pass_id = analytics.open_pass(
+            services.store,
+            scenario=scenario,
+            number=number,
+            caller=call.caller,
+            mode=mode,
+            call_record=call.record,
+        )
+        call.on_answer.append(self._answered)
+        call.on_finish.append(self._finished)
+
+    # Walking the scenario.
+    def next(self) -> State:
+        self._close_step(None)
+        found = next_step(self.services.config, self.scenario, self.index)
+        if found is None:
+            return Hangup("scenario ended with nobody reached", self)
+        self.scenario, self.index, step = found
+        self.step_id = analytics.step(
+            self.services.store, self.pass_id, kind=step.kind, target=_target_of(step)
+        )
+        log.info(
+            "call %s: scenario %s step %d %s",
+            self.call.record,
+            self.scenario,
+            self.index,
+            step.kind,
+        )
+        return self._state_for(step)
+
+    def _state_for(self, step: Step) -> State:
+        s = self.services
+        call = self.call
+        if step.kind == "greeting":
+            return Greeting(greeting_prompt(step, s.now().time()), self)
+        if step.kind == "menu":
+            menu = s.config.menu(step.menu or "")
+            assert menu is not None
+            return MenuStep(menu, self)
+        if step.kind == "dial":
+            return self.goto(step.target or "hangup", ring_timeout=step.ring_timeout)
+        if step.kind == "queue":
+            return s.queue(call, step.department or "", self)
+        if step.kind == "voicemail":
+            self.outcome = "voicemail"
+            return s.voicemail(call, step.mailbox or "", self.next)
+        if step.kind == "forward":
+            found = s.forward(call, step.number or "", step.ring_timeout)
+            if isinstance(found, Refusal):
+                log.warning("call %s: forward refused: %s", call.record, found.why)
+                return self.next()
+            self.outcome = "forwarded"
+            return Dialing(RingPlan.single(found), self.step_failed)
+        if step.kind == "run":
+            return self.switch(step.scenario or "")
+        return Hangup("hangup step", self)
+
+    def switch(self, scenario: str) -> State:
+        """Hands the call to another scenario (a `run` step or a menu's scenario: target)."""
+        self.depth += 1
+        if self.depth > MAX_RUN_DEPTH:
+            log.error("call %s: scenarios run each other too deep; hanging up", self.call.record)
+            return Hangup("scenario loop", self)
+        self._close_step("completed")
+        analytics.close_pass(
+            self.services.store, self.pass_id, outcome="transferred", termination=None
+        )
+        self.scenario, self.index = scenario, -1
+        self.pass_id = analytics.open_pass(
+            self.services.store,
+            scenario=scenario,
+            number=self.number,
+            caller=self.call.caller,
+            mode=self.mode,
+            call_record=self.call.record,
+        )
+        return self.next()
+
+    def goto(self, target: str, *, ring_timeout: float | None = None) -> State:
+        """Where a menu key or a dial step sends the call; unanswered, the scenario goes on."""
+        kind, _, value = target.partition(":")
+        s = self.services
+        if kind == "extension":
+            plan = s.extension_plan(value, self.call)
+        elif kind == "department":
+            self.group = value
+            found = s.department_plan(value, self.call)
+            if found is None:
+                return self._nobody_free(value)
+            plan = found
+        elif kind == "menu":
+            menu = s.config.menu(value)
+            assert menu is not None
+            return MenuStep(menu, self)
+        elif kind == "voicemail":
+            self.outcome = "voicemail"
+            return s.voicemail(self.call, value, self.next)
+        elif kind == "scenario":
+            return self.switch(value)
+        else:
+            return Hangup("hangup chosen", self)
+        if ring_timeout is not None:
+            plan = RingPlan(plan.actions, ring_timeout)
+        return Dialing(plan, self.step_failed)
+
+    def overflow(self, target: str | None) -> State:
+        """A queue that is full or waited on too long sends the caller on."""
+        self._close_step("full")
+        return self.goto(target) if target else self.next()
+
+    def _nobody_free(self, department: str) -> State:
+        """A department with nobody free: its queue, or the next step."""
+        found = self.services.config.department(department)
+        if found is not None and found.queue.enabled:
+            return self.services.queue(self.call, department, self)
+        return self.step_failed(self.call, _NOBODY_FREE)
+
+    def step_failed(self, call: Call, refusal: Refusal) -> State:
+        self._close_step("busy" if refusal.disposition is Disposition.BUSY else "no_answer")
+        return self.next()
+
+    def chose(self, key: str) -> None:
+        self._close_step(f"chose:{key}")
+
+    # Analytics.
+    def _close_step(self, outcome: str | None) -> None:
+        if self.step_id is not None:
+            analytics.close_step(self.services.store, self.step_id, outcome or "completed")
+            self.step_id = None
+
+    def _answered(self, leg: Leg) -> None:
+        if self.outcome not in ("forwarded",):
+            self.outcome = "answered"
+        self.answered_at = self.services.now()
+        self.answered_by = leg.remote_user()
+        self._close_step("answered")
+
+    def _finished(self, end: CallEnd) -> None:
+        talk = 0.0
+        if self.answered_at is not None:
+            talk = (self.services.now() - self.answered_at).total_seconds()
+        outcome = self.outcome
+        if outcome == "no_talk" and end.hangup_by is Party.CALLER:
+            outcome = "abandoned"
+        analytics.close_pass(
+            self.services.store,
+            self.pass_id,
+            outcome=outcome,
+            termination=end.hangup_by.value,
+            answered_by=self.answered_by,
+            talk_seconds=talk,
+            group_name=self.group,
+        )
+
+
+_NOBODY_FREE = Refusal(480, "No Answer", None, Disposition.NO_ANSWER, "no member free")
+
+
+def _target_of(step: Step) -> str | None:
+    return (
+        step.target
+        or step.menu
+        or step.department
+        or step.mailbox
+        or step.number
+        or (step.scenario)
+    )
+
+
+class Greeting(State):
+    """Answers and plays a prompt; then the next step."""
+
+    name = "greeting"
+
+    def __init__(self, prompt: str, run: ScenarioRun) -> None:
+        self.prompt = prompt
+        self.run = run
+
+    def enter(self, call: Call) -> None:
+        call.answer_caller()
+        call.announce([self.prompt])
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event is Event.A_MEDIA:
+            call.announce([self.prompt])
+        elif event is Event.PROMPT_DONE:
+            return self.run.next()
+        elif event is Event.A_ENDED:
+            return _caller_left(call)
+        return None
+
+
+class MenuStep(State):
+    """A prompt, keys to destinations, direct dialing of extensions, a timeout, invalid tries."""
+
+    name = "menu"
+
+    def __init__(self, menu: Menu, run: ScenarioRun) -> None:
+        self.menu = menu
+        self.run = run
+        self.invalid = 0
+
+    def enter(self, call: Call) -> None:
+        call.digits = ""
+        call.answer_caller()
+        call.announce([self.menu.prompt])
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event is Event.A_MEDIA:
+            call.announce([self.menu.prompt])
+        elif event is Event.PROMPT_DONE:
+            call.set_timer(self.menu.timeout, Event.TONE_TIMEOUT)
+        elif event is Event.DTMF:
+            call.quiet()
+            return self._choose(call, complete=False)
+        elif event is Event.TONE_TIMEOUT:
+            if call.digits:
+                return self._choose(call, complete=True)
+            if self.menu.default:
+                return self._go(call, self.menu.default, "timeout")
+            self.run.chose("timeout")
+            return self.run.next()
+        elif event is Event.A_ENDED:
+            return _caller_left(call)
+        return None
+
+    def _choose(self, call: Call, *, complete: bool) -> State | None:
+        choice = menu_choice(self.run.services.config, self.menu, call.digits, complete=complete)
+        if isinstance(choice, Wait):
+            call.set_timer(INTER_DIGIT, Event.TONE_TIMEOUT)
+            return None
+        if isinstance(choice, Invalid):
+            self.invalid += 1
+            call.digits = ""
+            if self.invalid >= self.menu.max_invalid:
+                self.run.chose("invalid")
+                return self.run.next()
+            call.announce(["invalid_option", self.menu.prompt])
+            return None
+        return self._go(call, choice, call.digits)
+
+    def _go(self, call: Call, target: str, key: str) -> State:
+        call.cancel_timer()
+        call.digits = ""
+        self.run.chose(key)
+        return self.run.goto(target)
+
+
+class Hangup(State):
+    """The scenario is over: the box ends the call."""
+
+    name = "hangup"
+
+    def __init__(self, why: str, run: ScenarioRun) -> None:
+        self.why = why
+        self.run = run
+
+    def enter(self, call: Call) -> None:
+        call.quiet()
+        call.cancel_timer()
+        if self.run.outcome == "no_talk":
+            self.run.outcome = "hangup" if "hangup" in self.why else "no_talk"
+        call.a_leg.end(480, "No Answer")
+        call.finish(CallEnd(_no_answer(self.run), Party.SYSTEM, 480, self.why))
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        return Ended() if event is Event.A_ENDED else None
+
+
+def _no_answer(run: ScenarioRun) -> Disposition:
+    return Disposition.ANSWERED if run.answered_at else Disposition.NO_ANSWER
+
+
+def _caller_left(call: Call) -> State:
+    call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 487, "caller hung up in scenario"))
+    return Ended()
