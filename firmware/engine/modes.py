@@ -37,9 +37,14 @@ class ModeKeeper:
         else:
             self._save(None)
 
-    def describe(self, at: datetime) -> dict[str, str]:
-        mode, why = effective_mode(self._config().modes, at, self.override)
-        return {"mode": mode, "why": why}
+    def describe(self, at: datetime) -> dict[str, object]:
+        override = self.override
+        mode, why = effective_mode(self._config().modes, at, override)
+        forced = None
+        if override is not None:
+            until = override.until.isoformat() if override.until else None
+            forced = {"mode": override.mode, "until": until, "by": override.by}
+        return {"mode": mode, "why": why, "override": forced}
 
     def _load(self) -> ModeOverride | None:
         row = self._store.execute("SELECT value FROM box_state WHERE key = ?", (_KEY,)).fetchone()

@@ -10,13 +10,19 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
+from aiosmtpd.handlers import Message as MessageHandler
 
 from firmware.prompts import BUILT_DIR
+from firmware.store.db import connect
+from firmware.store.voicemail import Mailboxes
 from tests.sip.test_trunks import ACCOUNTS, MOBILE, TRUNK_USER, trunk_toml, wait_trunk
 from tests.support.box import Box
+from tests.support.net import free_port
 from tests.support.phone import Phone
 from tests.support.prompts import heard_prompt
 from tests.support.provider import Provider
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
 
@@ -97,8 +103,6 @@ def test_day_mode_greeting_menu_key_1_sales_one_after_another(
     olga.play(1100)
     out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
     customer.wait_state(out, "confirmed")
-    from tests.support.wait import wait_until
-
     wait_until(
         lambda: heard_prompt(customer.recorded(out), prompt("menu_default")),
         timeout=20,
@@ -122,3 +126,91 @@ def test_day_mode_greeting_menu_key_1_sales_one_after_another(
         "answered",
         "scenario:day",
     )
+
+
+@pytest.fixture
+def smtp(tmp_path: Path):
+    """A real SMTP server on loopback that keeps what it receives."""
+    received: list = []
+
+    class Keep(MessageHandler):
+        def handle_message(self, message) -> None:
+            received.append(message)
+
+    port = free_port("tcp")
+    controller = Controller(Keep(), hostname="127.0.0.1", port=port)
+    controller.start()
+    yield port, received
+    controller.stop()
+
+
+def test_night_mode_voicemail_email_message_lamp_and_listening(
+    box_factory, provider: Provider, phone_factory, smtp
+) -> None:
+    smtp_port, mail = smtp
+    box = box_factory(
+        extra=office_toml(provider, mode="night")
+        + f"\n[voicemail]\nsmtp_port = {smtp_port}\nmax_seconds = 20\n",
+        extension_keys={"100": ['email = "reception@office.test"', 'voicemail_pin = "4321"']},
+    )
+    wait_trunk(box, up=True)
+    [reception] = staff(phone_factory, box, "100")
+    customer = caller(phone_factory, provider)
+    customer.play(700)
+    out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
+    customer.wait_state(out, "confirmed")
+    wait_until(
+        lambda: heard_prompt(customer.recorded(out), prompt("voicemail_greeting")),
+        timeout=15,
+        what="the voicemail greeting",
+    )
+    customer.wait_heard(1000, out, last_s=0.2)  # the beep
+    mwi_before = len(reception.events("mwi"))
+    # The customer's tone goes on until the box has recorded two seconds of it.
+    wait_until(lambda: recorded_seconds(box, "100") >= 2.0, timeout=10, what="two seconds recorded")
+    customer.hangup(out)
+    [row] = box.closed_calls(1)
+    assert (row["disposition"], row["reason"]) == ("no_answer", "voicemail 100")
+    lamp = reception.wait_event("mwi", timeout=5)
+    assert "Messages-Waiting: yes" in lamp["body"] and "Voice-Message: 1/0" in lamp["body"]
+    assert len(reception.events("mwi")) > mwi_before
+    wait_until(lambda: mail, timeout=10, what="the voicemail email")
+    email = mail[0]
+    assert email["To"] == "reception@office.test"
+    assert email["Subject"].startswith("Голосовое сообщение") or "+79161234567" in email["Subject"]
+    attachments = [p for p in email.walk() if p.get_content_type() == "audio/wav"]
+    assert len(attachments) == 1 and len(attachments[0].get_payload(decode=True)) > 8000
+
+    # The receptionist listens over the phone: PIN, one new message, plays it, deletes it.
+    listen = reception.call(f"sip:*97@{box.domain}")
+    reception.wait_state(listen, "confirmed")
+    wait_until(
+        lambda: heard_prompt(reception.recorded(listen), prompt("voicemail_enter_pin")),
+        timeout=10,
+        what="the PIN prompt",
+    )
+    reception.dtmf(listen, "4321#")
+    wait_until(
+        lambda: heard_prompt(reception.recorded(listen), prompt("voicemail_menu")),
+        timeout=15,
+        what="the mailbox menu",
+    )
+    reception.dtmf(listen, "1")
+    reception.wait_heard(700, listen, timeout=10)  # the customer's tone, as recorded
+    reception.dtmf(listen, "7")
+    wait_until(
+        lambda: heard_prompt(reception.recorded(listen), prompt("voicemail_deleted")),
+        timeout=15,
+        what="the deletion confirmed",
+    )
+    reception.hangup(listen)
+    boxes = Mailboxes(connect(box.home.store), box.home.voicemail_dir)
+    assert boxes.messages("100") == []
+    assert boxes.counts("100") == (0, 0)
+
+
+def recorded_seconds(box: Box, mailbox: str) -> float:
+    """How much audio the box has written for a message being left now."""
+    files = sorted((box.home.voicemail_dir / mailbox).glob("*.wav"))
+    files = [f for f in files if f.name != "greeting.wav"]
+    return (files[-1].stat().st_size - 44) / 16000 if files else 0.0

@@ -43,6 +43,7 @@ def office_toml(
     tone_timeout: float = 1.5,
     extensions: dict[str, tuple[str, str]] | None = None,
     extra: str = "",
+    extension_keys: dict[str, list[str]] | None = None,
 ) -> str:
     lines = [
         "[system]",
@@ -69,6 +70,7 @@ def office_toml(
             f'number = "{number}"',
             f'name = "{name}"',
             f'password = "{password}"',
+            *(extension_keys or {}).get(number, []),
             "",
         ]
     return "\n".join(lines) + extra
