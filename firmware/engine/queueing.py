@@ -22,7 +22,7 @@ import pjsua2 as pj
 from firmware.config.inbound import Department, QueueSettings
 from firmware.engine.call import Call, Destination, Event, RingPlan
 from firmware.engine.loop import EngineLoop, Timer
-from firmware.engine.states import Dialing, Ended, State
+from firmware.engine.states import PLAYOUT, Dialing, Ended, State
 from firmware.routing.outcome import Disposition, Party
 from firmware.routing.queue import longest_idle
 from firmware.store.cdr import CallEnd, now
@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from firmware.engine.scenario import ScenarioRun
 
 log = logging.getLogger(__name__)
+
+#: Seconds between looks for a free member while callers wait or callbacks are pending.
+TICK = 1.0
 
 
 class Music:
@@ -84,6 +87,7 @@ class Queues:
         self._music: dict[str, Music] = {}
         self.last_call_end: dict[str, float] = {}
         self._wrap_timers: list[Timer] = []
+        self._ticking: Timer | None = None
 
     # Callers.
     def join(self, call: Call, department: Department, run: ScenarioRun) -> State:
@@ -96,7 +100,23 @@ class Queues:
         line.append(waiter)
         log.info("call %s: waits in queue %s at %d", call.record, department.number, len(line))
         self._loop.post(self.dispatch)
+        self._keep_ticking()
         return Waiting(waiter, self, first=True)
+
+    def _keep_ticking(self) -> None:
+        """Looks again every second while anyone waits: a phone that registers, or a member
+        who comes back from do-not-disturb, makes no event of its own."""
+        if self._ticking is None or self._ticking.cancelled:
+            self._ticking = self._loop.call_later(TICK, self._tick)
+
+    def _tick(self) -> None:
+        self.dispatch()
+        waiting = any(self.waiting.values())
+        pending = self._store.execute(
+            "SELECT 1 FROM callbacks WHERE done_at IS NULL LIMIT 1"
+        ).fetchone()
+        if waiting or pending:
+            self._ticking = self._loop.call_later(TICK, self._tick)
 
     def leave(self, waiter: Waiter) -> None:
         line = self.waiting.get(waiter.department.number, [])
@@ -218,6 +238,7 @@ class Queues:
         )
         self.leave(waiter)
         self._loop.post(self.dispatch)
+        self._keep_ticking()
 
 
 class Waiting(State):
@@ -242,9 +263,6 @@ class Waiting(State):
         waited = time.monotonic() - self.waiter.joined
         remaining = max(0.0, self.settings.max_wait - waited)
         self.timers.append(loop.call_later(remaining, lambda: call.dispatch(Event.MAX_WAIT)))
-        self.timers.append(
-            loop.call_later(self.settings.announce_every, lambda: call.dispatch(Event.ANNOUNCE))
-        )
         if call.a_leg.audio is not None:
             self._start(call)
 
@@ -253,6 +271,15 @@ class Waiting(State):
             self._announce(call)
         else:
             self._music(call, on=True)
+            self._next_announcement(call)
+
+    def _next_announcement(self, call: Call) -> None:
+        """The next one comes ``announce_every`` after this one has been heard."""
+        self.timers.append(
+            call.ctx.loop.call_later(
+                self.settings.announce_every, lambda: call.dispatch(Event.ANNOUNCE)
+            )
+        )
 
     def _music(self, call: Call, *, on: bool) -> None:
         audio = call.a_leg.audio
@@ -274,16 +301,14 @@ class Waiting(State):
             self._start(call)
         elif event is Event.PROMPT_DONE:
             if self.callback:
-                call.a_leg.end()
+                call.set_timer(PLAYOUT, Event.PLAYED_OUT)
                 return None
             self._music(call, on=True)
+            self._next_announcement(call)
+        elif event is Event.PLAYED_OUT:
+            call.a_leg.end()
         elif event is Event.ANNOUNCE:
             self._announce(call, offer=True)
-            self.timers.append(
-                call.ctx.loop.call_later(
-                    self.settings.announce_every, lambda: call.dispatch(Event.ANNOUNCE)
-                )
-            )
         elif event is Event.DTMF and self.settings.offer_callback:
             if call.digits.endswith(self.settings.callback_key):
                 self.queues.request_callback(self.waiter)

@@ -6,6 +6,7 @@ callers are phones behind the provider, the staff are phones of the box.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
 from pathlib import Path
 
@@ -20,7 +21,7 @@ from tests.sip.test_trunks import ACCOUNTS, MOBILE, TRUNK_USER, trunk_toml, wait
 from tests.support.box import Box
 from tests.support.net import free_port
 from tests.support.phone import Phone
-from tests.support.prompts import heard_prompt
+from tests.support.prompts import heard_prompt, heard_sequence
 from tests.support.provider import Provider
 from tests.support.wait import wait_until
 
@@ -214,3 +215,82 @@ def recorded_seconds(box: Box, mailbox: str) -> float:
     files = sorted((box.home.voicemail_dir / mailbox).glob("*.wav"))
     files = [f for f in files if f.name != "greeting.wav"]
     return (files[-1].stat().st_size - 44) / 16000 if files else 0.0
+
+
+THIRD = "79031112233"
+SUPPORT = """
+[[departments]]
+number = "700"
+name = "Support"
+members = ["101"]
+step = 4
+queue = {{ announce_every = 5, wrap_up = 1, max_wait = 120 }}
+
+[[scenarios]]
+name = "support"
+steps = [{{ kind = "queue", department = "700" }}]
+"""
+
+
+def test_queue_three_callers_one_member_positions_and_a_callback(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    provider = provider_factory(
+        accounts={**ACCOUNTS, THIRD: "Third-Secret-1"},
+        dids={TRUNK_USER: TRUNK_USER},
+        address="127.0.0.3",
+    )
+    numbers = trunk_toml(provider, channels=4).replace(
+        'destination = "100"', 'scenario = "support"'
+    )
+    box = box_factory(extra=OFFICE.format(mode="day", strategy="all") + SUPPORT.format() + numbers)
+    wait_trunk(box, up=True)
+    callers = []
+    for index, number in enumerate((MOBILE, "74957654321", THIRD), start=1):
+        phone = phone_factory(f"caller{index}")
+        phone.register(provider, number)
+        phone.play(700 + 100 * index)
+        out = phone.call(f"sip:{TRUNK_USER}@{provider.domain}")
+        phone.wait_state(out, "confirmed")
+        wait_until(
+            lambda p=phone, o=out, i=index: heard_sequence(
+                p.recorded(o), [prompt("queue_position"), prompt(f"num_{i}")]
+            ),
+            timeout=15,
+            what=f"caller {index} told place {index}",
+        )
+        callers.append((phone, out))
+
+    third, third_call = callers[2]
+    wait_until(
+        lambda: heard_prompt(third.recorded(third_call), prompt("queue_still_waiting")),
+        timeout=15,
+        what="the callback offer",
+    )
+    third.dtmf(third_call, "1")
+    third.wait_state(third_call, "disconnected", timeout=15)
+    assert heard_prompt(third.recorded(third_call), prompt("queue_callback_confirmed"))
+
+    [member] = staff(phone_factory, box, "101")  # the member comes in: calls are offered
+    member.play(1500)
+    for index, (phone, out) in enumerate(callers[:2], start=1):
+        offered = member.wait_event("incoming", timeout=10)
+        member.answer(offered["call"])
+        phone.wait_heard(1500, out)
+        member.wait_heard(700 + 100 * index, offered["call"])
+        member.hangup(offered["call"])
+        phone.wait_state(out, "disconnected")
+
+    back = member.wait_event("incoming", timeout=10)
+    assert back["headers"]["alert-info"] == "<urn:alert:service:recall:callback>"
+    member.answer(back["call"])
+    rung = third.wait_event("incoming", timeout=10)
+    third.answer(rung["call"])
+    third.wait_heard(1500, rung["call"])
+    member.wait_heard(1000, back["call"])
+    member.hangup(back["call"])
+    third.wait_state(rung["call"], "disconnected")
+    report = json.loads(box.cli("report", "scenarios", "--json").stdout)
+    [support] = [r for r in report if r["scenario"] == "support"]
+    assert support["total"] == 3
+    assert support["completed"] == 3  # two answered, one called back

@@ -44,6 +44,8 @@ CHUNK_S = 0.25
 FRAME = 160
 #: How many frames the heard prompt may have lost or gained overall.
 MAX_SHIFT = 5
+#: The finest slip followed: a fraction of a frame, as clock adaptation takes out.
+STEP = 20
 #: What changing the shift costs, in mean frame powers of the prompt.
 SHIFT_COST = 0.5
 #: A chunk quieter than this, relative to the prompt's loudest chunk, is a pause.
@@ -92,17 +94,17 @@ def _frames_at(heard: np.ndarray, positions: np.ndarray) -> np.ndarray:
 
 
 def _align(heard: np.ndarray, frames: np.ndarray, start: int) -> float:
-    """The prompt's correlation with ``heard`` from ``start``, following dropped/repeated frames.
+    """The prompt's correlation with ``heard`` from ``start``, following where it slipped.
 
     A Viterbi pass over the prompt's frames: frame i is heard at
-    ``start + (i + k) * FRAME``, where the shift k grows by one after a frame
-    the jitter buffer inserted, and shrinks by one over a prompt frame it
-    dropped, which is then not heard at all. Each change costs a little, so
-    only a real drop or insertion (which pays back over the frames after it)
-    makes one.
+    ``start + i * FRAME + k * STEP``. Between two frames the shift k may move
+    by up to a frame's worth of steps: a jitter buffer drops or repeats whole
+    frames, and the receiving side's clock adaptation (pjmedia's delay buffer)
+    takes out or adds a few milliseconds. Each move costs a little, so only a
+    real slip (which pays back over the frames after it) makes one.
     """
-    shifts = np.arange(-MAX_SHIFT, MAX_SHIFT + 1)
-    positions = start + (np.arange(len(frames))[:, None] + shifts[None, :]) * FRAME
+    shifts = np.arange(-MAX_SHIFT * FRAME // STEP, MAX_SHIFT * FRAME // STEP + 1)
+    positions = start + np.arange(len(frames))[:, None] * FRAME + shifts[None, :] * STEP
     windows = _frames_at(heard, positions)  # frames x shifts x FRAME
     dots = np.einsum("isf,if->is", windows, frames)
     energy = np.einsum("isf,isf->is", windows, windows)
@@ -112,25 +114,31 @@ def _align(heard: np.ndarray, frames: np.ndarray, start: int) -> float:
     floor = 0.01 * power[:, None] + 1e-12
     votes = dots * np.sqrt(power)[:, None] / np.sqrt(np.maximum(energy, floor))
     penalty = SHIFT_COST * float(power.mean())
-    none = np.full(len(shifts), -np.inf)
-    before, total = none, votes[0].copy()
-    # How each (frame, shift) was reached: 0 same shift, 1 after an insertion, 2 over a drop.
-    how = np.zeros((len(frames), len(shifts)), dtype=int)
+    reach = FRAME // STEP
+    count = len(shifts)
+    total = votes[0].copy()
+    came = np.zeros((len(frames), count), dtype=int)
     for i in range(1, len(frames)):
-        inserted = np.r_[-np.inf, total[:-1]] - penalty  # frame i-1 was at shift k-1
-        dropped = np.r_[before[1:], -np.inf] - penalty  # frame i-2 at k+1, frame i-1 lost
-        options = np.stack([total, inserted, dropped])
-        how[i] = np.argmax(options, axis=0)
-        before, total = total, options[how[i], np.arange(len(shifts))] + votes[i]
+        best = np.full(count, -np.inf)
+        origin = np.zeros(count, dtype=int)
+        for move in range(-reach, reach + 1):
+            moved = np.full(count, -np.inf)
+            if move >= 0:
+                moved[move:] = total[: count - move]
+            else:
+                moved[:move] = total[-move:]
+            moved -= penalty if move else 0.0
+            better = moved > best
+            best[better] = moved[better]
+            origin[better] = (np.arange(count) - move)[better]
+        came[i] = origin
+        total = best + votes[i]
     dot = heard_energy = 0.0
-    i, state = len(frames) - 1, int(np.argmax(total))
-    while i >= 0:
+    state = int(np.argmax(total))
+    for i in range(len(frames) - 1, -1, -1):
         dot += dots[i, state]
         heard_energy += energy[i, state]
-        step = how[i, state]
-        i, state = (
-            (i - 1, state) if step == 0 else (i - 1, state - 1) if step == 1 else (i - 2, state + 1)
-        )
+        state = came[i, state]
     return dot / np.sqrt(max(heard_energy * float(power.sum()), 1e-12))
 
 
