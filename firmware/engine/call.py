@@ -20,6 +20,7 @@ import pjsua2 as pj
 from firmware.engine.leg import EndedLeg, Leg, LegState
 from firmware.engine.loop import EngineLoop, Timer
 from firmware.engine.media import TonePlayer
+from firmware.routing.outcome import Disposition, Party
 from firmware.routing.toneplans import Tone, ToneSpec
 from firmware.store.cdr import CallEnd, CallRecords
 
@@ -201,8 +202,22 @@ class Call:
         if len(self._pending) > 1:
             return
         while self._pending:
-            self._pending[0]()
+            try:
+                self._pending[0]()
+            except Exception:
+                log.exception("call %s: failed in %s; ending it", self.record, self.state)
+                self._fail_safe()
             self._pending.pop(0)
+
+    def _fail_safe(self) -> None:
+        """A bug must cost one call, never the engine: end every leg, close the record."""
+        self.cancel_timer()
+        self.quiet()
+        self.stop_ringing()
+        if self.b_leg is not None:
+            self.b_leg.end()
+        self.a_leg.end(500)
+        self.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 500, "internal error"))
 
     def _handle(self, event: Event, leg: Leg | None) -> None:
         assert self.state is not None

@@ -145,6 +145,8 @@ class Engine:
         while self.calls and time.monotonic() < deadline:
             self.loop.run_once()
         self.calls.clear()
+        self.voicemail.close()
+        gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()
         gc.collect()  # pjsua2 objects must be gone before the library
         self.records.close_interrupted()

@@ -193,8 +193,9 @@ class ScenarioRun:
         self._close_step("busy" if refusal.disposition is Disposition.BUSY else "no_answer")
         return self.next()
 
-    def chose(self, key: str) -> None:
-        self._close_step(f"chose:{key}")
+    def chose(self, key: str | None, *, invalid: bool = False) -> None:
+        """How the caller left a menu: a key or a dialed number, no choice, or wrong ones."""
+        self._close_step(f"chose:{key}" if key else "invalid" if invalid else "timeout")
 
     # Analytics.
     def _close_step(self, outcome: str | None) -> None:
@@ -251,6 +252,7 @@ class Greeting(State):
         self.run = run
 
     def enter(self, call: Call) -> None:
+        call.digits = ""  # keys pressed from here on are typed ahead into a menu
         call.answer_caller()
         call.announce([self.prompt])
 
@@ -275,9 +277,11 @@ class MenuStep(State):
         self.invalid = 0
 
     def enter(self, call: Call) -> None:
-        call.digits = ""
         call.answer_caller()
-        call.announce([self.menu.prompt])
+        if call.digits:  # typed ahead during a greeting: a caller who knows the way
+            call.ctx.loop.post(lambda: call.dispatch(Event.DTMF))
+        else:
+            call.announce([self.menu.prompt])
 
     def handle(self, call: Call, event: Event) -> State | None:
         if event is Event.A_MEDIA:
@@ -291,8 +295,10 @@ class MenuStep(State):
             if call.digits:
                 return self._choose(call, complete=True)
             if self.menu.default:
-                return self._go(call, self.menu.default, "timeout")
-            self.run.chose("timeout")
+                call.cancel_timer()
+                self.run.chose(None)
+                return self.run.goto(self.menu.default)
+            self.run.chose(None)
             return self.run.next()
         elif event is Event.A_ENDED:
             return _caller_left(call)
@@ -307,7 +313,7 @@ class MenuStep(State):
             self.invalid += 1
             call.digits = ""
             if self.invalid >= self.menu.max_invalid:
-                self.run.chose("invalid")
+                self.run.chose(None, invalid=True)
                 return self.run.next()
             call.announce(["invalid_option", self.menu.prompt])
             return None

@@ -294,3 +294,125 @@ def test_queue_three_callers_one_member_positions_and_a_callback(
     [support] = [r for r in report if r["scenario"] == "support"]
     assert support["total"] == 3
     assert support["completed"] == 3  # two answered, one called back
+
+
+def call_the_office(customer: Phone, provider: Provider) -> int:
+    out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
+    customer.wait_state(out, "confirmed")
+    return out
+
+
+def test_menu_direct_dialing_of_an_extension(box_factory, provider: Provider, phone_factory):
+    box = box_factory(extra=office_toml(provider))
+    wait_trunk(box, up=True)
+    [olga] = staff(phone_factory, box, "102")
+    customer = caller(phone_factory, provider)
+    out = call_the_office(customer, provider)
+    wait_until(
+        lambda: heard_prompt(customer.recorded(out), prompt("welcome")),
+        timeout=15,
+        what="the welcome prompt",
+    )
+    customer.dtmf(out, "102")  # during the menu prompt
+    incoming = olga.wait_event("incoming", timeout=10)
+    olga.answer(incoming["call"])
+    olga.wait_state(incoming["call"], "confirmed")
+    customer.hangup(out)
+    olga.wait_state(incoming["call"], "disconnected")
+    report = json.loads(box.cli("report", "scenarios", "--json").stdout)
+    [day] = [r for r in report if r["scenario"] == "day"]
+    assert (day["total"], day["by_option"], day["completed"]) == (1, {"102": 1}, 1)
+
+
+@pytest.mark.parametrize("strategy", ["all", "increasing"])
+def test_department_ring_strategies_as_configured(
+    box_factory, provider: Provider, phone_factory, strategy: str
+) -> None:
+    box = box_factory(extra=office_toml(provider, strategy=strategy))
+    wait_trunk(box, up=True)
+    members = staff(phone_factory, box, "101", "102", "103")
+    customer = caller(phone_factory, provider)
+    out = call_the_office(customer, provider)
+    wait_until(
+        lambda: heard_prompt(customer.recorded(out), prompt("welcome")),
+        timeout=15,
+        what="the welcome prompt",
+    )
+    customer.dtmf(out, "1")
+    rings = [m.wait_event("incoming", timeout=8) for m in members]
+    starts = [r["t"] - rings[0]["t"] for r in rings]
+    if strategy == "all":
+        assert max(starts) - min(starts) < 0.5, starts
+    else:
+        assert [round(s) for s in starts] == [0, 2, 4], starts  # step = 2 s, nobody stops
+        for member, ring in zip(members[:2], rings[:2], strict=True):
+            assert not [
+                e
+                for e in member.events("call_state")
+                if e["call"] == ring["call"] and e["state"] == "disconnected"
+            ]
+    members[2].answer(rings[2]["call"])
+    for member, ring in zip(members[:2], rings[:2], strict=True):
+        member.wait_state(ring["call"], "disconnected")
+    customer.hangup(out)
+
+
+def test_reception_forces_night_mode_and_releases_it(
+    box_factory, provider: Provider, phone_factory
+) -> None:
+    box = box_factory(
+        extra=office_toml(provider),
+        extension_keys={"100": ['role = "admin"']},
+    )
+    wait_trunk(box, up=True)
+    reception, ivan = staff(phone_factory, box, "100", "101")
+    refused = ivan.call(f"sip:*803@{box.domain}")
+    assert ivan.wait_state(refused, "disconnected", timeout=10)["code"] == 403
+    forced = reception.call(f"sip:*803@{box.domain}")
+    reception.wait_heard(1400, forced)  # the confirmation beeps
+    reception.wait_state(forced, "disconnected", timeout=5)
+    mode = json.loads(box.cli("status", "--json").stdout)["mode"]
+    assert (mode["mode"], mode["override"]["by"]) == ("night", "100")
+    assert mode["why"].startswith("forced by 100")
+
+    customer = caller(phone_factory, provider)
+    out = call_the_office(customer, provider)
+    wait_until(
+        lambda: heard_prompt(customer.recorded(out), prompt("voicemail_greeting")),
+        timeout=15,
+        what="the night scenario's voicemail",
+    )
+    customer.hangup(out)
+
+    released = reception.call(f"sip:*800@{box.domain}")
+    reception.wait_state(released, "disconnected", timeout=5)
+    mode = json.loads(box.cli("status", "--json").stdout)["mode"]
+    assert (mode["mode"], mode["why"], mode["override"]) == ("day", "scheduled", None)
+    explained = box.cli("explain", "--to", "+7 495 111-00-00", "--json")
+    assert explained.returncode == 0, explained.stderr
+    assert json.loads(explained.stdout)["mode"] == "day"
+
+
+def test_a_direct_number_rings_the_mobile_after_forward_after(
+    box_factory, provider: Provider, phone_factory
+) -> None:
+    box = box_factory(
+        extra=trunk_toml(provider).replace('destination = "100"', 'destination = "101"'),
+        extension_keys={"101": [f'mobile = "+{MOBILE}"', "forward_after = 2"]},
+    )
+    wait_trunk(box, up=True)
+    [ivan] = staff(phone_factory, box, "101")
+    mobile = phone_factory("ivan-mobile")
+    mobile.register(provider, MOBILE)
+    customer = phone_factory("customer")
+    customer.register(provider, "74957654321")
+    out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
+    desk = ivan.wait_event("incoming", timeout=5)
+    pocket = mobile.wait_event("incoming", timeout=6)
+    assert 1.7 <= pocket["t"] - desk["t"] <= 3.0
+    mobile.answer(pocket["call"])
+    ivan.wait_state(desk["call"], "disconnected")
+    customer.wait_state(out, "confirmed")
+    customer.hangup(out)
+    [row] = box.closed_calls(1)
+    assert (row["direction"], row["disposition"]) == ("inbound", "answered")
