@@ -7,13 +7,11 @@ it needs through its constructor.
 from __future__ import annotations
 
 import gc
-import itertools
 import logging
 import signal
 import time
 from collections.abc import Callable
 from dataclasses import replace
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -22,8 +20,7 @@ import pjsua2 as pj
 from firmware.config import Config, ConfigError, load_config
 from firmware.config.inbound import Department
 from firmware.config.load import number_plan
-from firmware.engine.call import IGNORE, Call, CallContext, Destination, RingPlan, Stoppable
-from firmware.engine.camp_on import LINES_BUSY, CallingBack, OfferingLine
+from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppable
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.inbound import Inbound
@@ -31,33 +28,30 @@ from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
 from firmware.engine.mailbox import MailboxAccess
 from firmware.engine.modes import ModeKeeper
+from firmware.engine.outside import Outside
 from firmware.engine.prompts import PromptPlayer
 from firmware.engine.queueing import Queues
 from firmware.engine.scenario import ScenarioRun
 from firmware.engine.sipmsg import header, request_user, user_of
-from firmware.engine.states import Confirming, Dialing, Refusing, State
+from firmware.engine.states import Confirming, Dialing, Refusing
 from firmware.engine.trunks import Lines
 from firmware.engine.voicemail import Voicemail
 from firmware.home import Home
 from firmware.prompts import BUILT_DIR
 from firmware.prompts.library import PromptLibrary, PromptMissing
 from firmware.routing.dialplan import RingExtension, voicemail_code
-from firmware.routing.lines import LineQueue, LineRequest, NoLine, choose_trunk
 from firmware.routing.modes import feature_code, may_force
 from firmware.routing.numbers import NumberError, read_number
 from firmware.routing.outbound import (
     CallOut,
-    caller_id,
-    limit_refusal,
-    number_for_trunk,
     route_dialed,
 )
-from firmware.routing.outcome import Disposition, Party, Refusal
+from firmware.routing.outcome import Disposition, Refusal
 from firmware.routing.scenarios import inbound_plan
 from firmware.routing.toneplans import Tone, tone_for
 from firmware.sipedge.subscribers import write_subscribers
 from firmware.store import analytics
-from firmware.store.cdr import CallEnd, CallRecords, now
+from firmware.store.cdr import CallRecords
 from firmware.store.db import connect
 from firmware.store.voicemail import Mailboxes
 
@@ -87,10 +81,9 @@ class Engine:
         self.store = connect(home.store)
         self.records = CallRecords(self.store)
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
-        self.line_queue = LineQueue()
+        self.outside = Outside(self)
         self.calls: list[Call] = []
         self.control = ControlServer(home.control_socket, self.loop, self._command)
-        self._turns = itertools.count()
         self.prompts = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
         self.voicemail = Voicemail(
             mailboxes=Mailboxes(self.store, home.voicemail_dir),
@@ -164,7 +157,7 @@ class Engine:
             play_prompts=self._play_prompts,
             tone_timeout=self.config.calls.tone_timeout,
             sip_domain=self.config.system.sip_domain,
-            on_finished=self._finished,
+            on_finished=self.finished,
         )
 
     def _incoming(self, call_id: int, invite: str) -> None:
@@ -180,11 +173,11 @@ class Engine:
             self._from_extension(a_leg, invite, user)
         else:
             log.warning("call from an unknown source refused: token %r user %r", token, user)
-            self._new_call(a_leg, caller=user or "?", dialed=request_user(invite)).start(
+            self.new_call(a_leg, caller=user or "?", dialed=request_user(invite)).start(
                 Refusing(UNKNOWN_SOURCE)
             )
 
-    def _new_call(
+    def new_call(
         self, a_leg: Leg, *, caller: str, dialed: str, callee: str | None = None, **details: Any
     ) -> Call:
         record = self.records.open(
@@ -201,7 +194,7 @@ class Engine:
             return
         decision = route_dialed(self.config, caller=extension, dialed=dialed)
         if isinstance(decision, CallOut):
-            call = self._new_call(
+            call = self.new_call(
                 a_leg,
                 caller=extension,
                 dialed=dialed,
@@ -209,9 +202,9 @@ class Engine:
                 direction="outbound",
                 number_class=decision.number.number_class.value,
             )
-            call.start(self._outside(call, decision))
+            call.start(self.outside.place(call, decision))
             return
-        call = self._new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
+        call = self.new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
         if isinstance(decision, RingExtension):
             call.start(Dialing(self.inbound.extension_plan(decision.number, call)))
         elif (department := self.config.department(dialed)) is not None:
@@ -231,10 +224,10 @@ class Engine:
             owned = [n for n in owned if _readable(n.number, plan) == did]
         else:
             did = _readable(owned[0].number, plan) if owned else trunk.username
-        call = self._new_call(
+        call = self.new_call(
             a_leg, caller=caller, dialed=did, direction="inbound", trunk=trunk_name
         )
-        self.seize(call, trunk_name)
+        self.outside.seize(call, trunk_name)
         route = inbound_plan(self.config, did, self.inbound.now(), self.modes.override)
         if not owned or route is None:
             log.warning("call on trunk %s for %s, a number this box does not own", trunk_name, did)
@@ -261,107 +254,16 @@ class Engine:
             key=number,
         )
 
-    # Calls to the outside.
-    def _outside(self, call: Call, out: CallOut) -> State:
-        extension = self.config.extension(call.caller)
-        if not out.emergency and extension is not None:
-            rules = self.config.outbound_for(extension)
-            active = sum(1 for c in self.calls if c.caller == call.caller and c.trunks)
-            hour = self.records.outbound_since(call.caller, now() - timedelta(hours=1))
-            refusal = limit_refusal(rules, active=active, last_hour=hour)
-            if refusal is not None:
-                log.warning("call %s refused: %s", call.record, refusal.why)
-                return Refusing(refusal)
-        chosen = choose_trunk(out.trunks, self.lines.states(), next(self._turns))
-        if chosen is NoLine.ALL_DOWN:
-            return Refusing(NO_LINE)
-        if chosen is NoLine.ALL_BUSY:
-            queue = self.config.line_queue
-            if queue.enabled and not out.emergency:
-                return OfferingLine(
-                    key=queue.key if queue.offer == "key" else None,
-                    wait=queue.offer_timeout,
-                    queue=lambda c: self._queue_for_line(c, out),
-                )
-            return Refusing(LINES_BUSY)
-        self.seize(call, chosen)
-        return Dialing(
-            RingPlan.single(self.line_destination(chosen, out.number.normal, call.caller))
-        )
-
-    def line_destination(self, trunk: str, number: str, caller: str) -> Destination:
-        line = self.config.trunk(trunk)
-        assert line is not None
-        plan = number_plan(self.config)
-        digits = number_for_trunk(read_number(number, plan), line.number_format, plan.region)
-        uri, headers = self.lines.call_uri(trunk, digits)
-        shown = caller_id(self.config, caller, trunk) or caller
-        host = uri.split("@", 1)[1]
-        return Destination(
-            uri=uri,
-            from_uri=f"<sip:{shown.lstrip('+')}@{host}>",
-            ring_timeout=self.config.calls.ring_timeout,
-            account=self.lines.account_for(trunk),
-            headers=headers,
-            trunk=trunk,
-        )
-
-    def seize(self, call: Call, trunk: str) -> None:
-        self.lines.seize(trunk)
-        call.trunks.append(trunk)
-        self.records.note(call.record, trunk=trunk)
-
-    def _queue_for_line(self, call: Call, out: CallOut) -> None:
-        started = time.monotonic()
-        request = self.line_queue.add(
-            LineRequest(
-                extension=call.caller,
-                number=out.number.normal,
-                trunks=out.trunks,
-                queued_at=started,
-                expires_at=started + self.config.line_queue.expiry,
-                record=call.record,
-            )
-        )
-        log.info("call %s: %s queued for a line to %s", call.record, call.caller, request.number)
+    def _queue_call_back(
+        self, department: Department, member: str, ident: int, number: str
+    ) -> bool:
+        # Queues are made before Inbound, which they need only at run time.
+        return self.inbound.call_back(department, member, ident, number)
 
     def _line_changed(self, trunk: str) -> None:
-        """A line freed a channel or came up: ring back whoever waits for it."""
-        line = self.lines.lines.get(trunk)
-        if line is None or not line.state().free:
-            return
-        request = self.line_queue.take_for(trunk, time.monotonic())
-        if request is not None:
-            self._call_back(request, trunk)
+        self.outside.line_changed(trunk)
 
-    def _call_back(self, request: LineRequest, trunk: str) -> None:
-        assert self.sip.account is not None
-        domain = self.config.system.sip_domain
-        a_leg = Leg(self.sip.account, role="a", listener=IGNORE)
-        call = self._new_call(
-            a_leg,
-            caller=request.extension,
-            dialed=request.number,
-            direction="outbound",
-            queued_from=request.record,
-            destination=request.number,
-        )
-        self.seize(call, trunk)
-        queue = self.config.line_queue
-        a_leg.dial(
-            f"sip:{request.extension}@{domain}",
-            from_uri=f"<sip:{request.number.lstrip('+')}@{domain}>",
-            headers={"Alert-Info": queue.alert_info},
-        )
-        call.start(
-            CallingBack(
-                ring_timeout=self.config.calls.ring_timeout,
-                warning=queue.warning_tone,
-                then=self.line_destination(trunk, request.number, request.extension),
-            )
-        )
-
-    def _finished(self, call: Call) -> None:
+    def finished(self, call: Call) -> None:
         if call in self.calls:
             self.calls.remove(call)
         for trunk in call.trunks:
@@ -379,7 +281,7 @@ class Engine:
         mailbox = voicemail_code(self.config, extension, dialed)
         if action is None and mailbox is None:
             return None
-        call = self._new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
+        call = self.new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
         if mailbox is not None:
             call.start(MailboxAccess(self.voicemail, mailbox, self.config))
         elif not may_force(self.config, extension):
@@ -395,47 +297,6 @@ class Engine:
     def _message_waiting(self, extension: str, body: str) -> None:
         if self.sip.account is not None:
             self.sip.account.notify(f"sip:{extension}@{self.config.system.sip_domain}", body)
-
-    def _queue_call_back(
-        self, department: Department, member: str, ident: int, number: str
-    ) -> bool:
-        """Rings ``member`` and, once answered, calls back the customer who asked for it."""
-        assert self.sip.account is not None
-        a_leg = Leg(self.sip.account, role="a", listener=IGNORE)
-        call = self._new_call(
-            a_leg, caller=member, dialed=number, direction="outbound", destination=number
-        )
-        customer = self.inbound.forward(call, number, None)
-        if isinstance(customer, Refusal):
-            log.warning("callback to %s waits: %s", number, customer.why)
-            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, customer.why))
-            self._finished(call)
-            return False
-        domain = self.config.system.sip_domain
-        try:
-            a_leg.dial(
-                f"sip:{member}@{domain}",
-                from_uri=f"<sip:{number.lstrip('+')}@{domain}>",
-                headers={"Alert-Info": self.config.line_queue.alert_info},
-            )
-        except pj.Error as exc:
-            log.error("callback to %s: cannot ring %s: %s", number, member, exc.info())
-            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, "no channel"))
-            self._finished(call)
-            return False
-        call.on_finish.append(
-            lambda end: self.queues.callback_done(
-                ident, member, "answered" if end.disposition is Disposition.ANSWERED else "no"
-            )
-        )
-        call.start(
-            CallingBack(
-                ring_timeout=department.step,
-                warning=self.config.line_queue.warning_tone,
-                then=customer,
-            )
-        )
-        return True
 
     def _play_prompts(
         self, names: list[str | Path], audio: pj.AudioMedia, done: Callable[[], None]
@@ -483,7 +344,8 @@ class Engine:
                 "calls": [c.status() for c in self.calls],
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "line_queue": [
-                    {"extension": r.extension, "number": r.number} for r in self.line_queue.requests
+                    {"extension": r.extension, "number": r.number}
+                    for r in self.outside.line_queue.requests
                 ],
             }
         return {"ok": False, "errors": [f"unknown command {command!r}"]}

@@ -14,9 +14,14 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
+import pjsua2 as pj
+
 from firmware.config import Config
+from firmware.config.inbound import Department
 from firmware.config.load import number_plan
-from firmware.engine.call import Call, Destination, RingAction, RingPlan
+from firmware.engine.call import IGNORE, Call, Destination, RingAction, RingPlan
+from firmware.engine.camp_on import CallingBack
+from firmware.engine.leg import Leg
 from firmware.engine.queueing import Queues
 from firmware.engine.states import Dialing, State
 from firmware.engine.voicemail import Voicemail
@@ -24,9 +29,10 @@ from firmware.routing import departments
 from firmware.routing.lines import NoLine, choose_trunk
 from firmware.routing.numbers import NumberClass, NumberError, read_number
 from firmware.routing.outbound import permitted_trunks
-from firmware.routing.outcome import Disposition, Refusal
+from firmware.routing.outcome import Disposition, Party, Refusal
 from firmware.routing.toneplans import Tone
 from firmware.sipedge.subscribers import registered
+from firmware.store.cdr import CallEnd
 
 if TYPE_CHECKING:
     from firmware.engine.engine import Engine
@@ -132,12 +138,12 @@ class Inbound:
         if isinstance(chosen, NoLine):
             return NO_FORWARD
         destination = replace(
-            self._engine.line_destination(chosen, read.normal, ""),
+            self._engine.outside.line_destination(chosen, read.normal, ""),
             key=key or read.normal,
         )
         if ring_timeout is not None:
             destination = replace(destination, ring_timeout=ring_timeout)
-        self._engine.seize(call, chosen)
+        self._engine.outside.seize(call, chosen)
         return destination
 
     # Steps with their own machinery.
@@ -153,3 +159,42 @@ class Inbound:
 
     def voicemail(self, call: Call, mailbox: str, then: Callable[[], State]) -> State:
         return self.voicemail_service.leave(call, mailbox, then)
+
+    def call_back(self, department: Department, member: str, ident: int, number: str) -> bool:
+        """Rings ``member`` and, once answered, calls back the customer who asked for it."""
+        assert self._engine.sip.account is not None
+        a_leg = Leg(self._engine.sip.account, role="a", listener=IGNORE)
+        call = self._engine.new_call(
+            a_leg, caller=member, dialed=number, direction="outbound", destination=number
+        )
+        customer = self.forward(call, number, None)
+        if isinstance(customer, Refusal):
+            log.warning("callback to %s waits: %s", number, customer.why)
+            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, customer.why))
+            self._engine.finished(call)
+            return False
+        domain = self.config.system.sip_domain
+        try:
+            a_leg.dial(
+                f"sip:{member}@{domain}",
+                from_uri=f"<sip:{number.lstrip('+')}@{domain}>",
+                headers={"Alert-Info": self.config.line_queue.alert_info},
+            )
+        except pj.Error as exc:
+            log.error("callback to %s: cannot ring %s: %s", number, member, exc.info())
+            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, "no channel"))
+            self._engine.finished(call)
+            return False
+        call.on_finish.append(
+            lambda end: self.queues.callback_done(
+                ident, member, "answered" if end.disposition is Disposition.ANSWERED else "no"
+            )
+        )
+        call.start(
+            CallingBack(
+                ring_timeout=department.step,
+                warning=self.config.line_queue.warning_tone,
+                then=customer,
+            )
+        )
+        return True
