@@ -167,8 +167,18 @@ def _report(home: Home, args: argparse.Namespace) -> int:
 
 
 def _config_check(home: Home, args: argparse.Namespace) -> int:
+    from firmware.prompts import BUILT_DIR
+    from firmware.prompts.check import prompt_problems
+    from firmware.prompts.library import PromptLibrary
+
     config = _load(args.file)
     if config is None:
+        return 1
+    library = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
+    problems = prompt_problems(config, library, args.file.read_text(encoding="utf-8"))
+    if problems:
+        print("\n".join(p.render(str(args.file)) for p in problems), file=sys.stderr)
+        print(f"minipbx: {args.file} refused; nothing was changed", file=sys.stderr)
         return 1
     print(f"{args.file}: OK ({len(config.extensions)} extensions)")
     return 0

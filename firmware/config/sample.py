@@ -44,6 +44,77 @@ ring_timeout = 30          # seconds a phone rings before the call counts as not
 """
 
 
+_INBOUND = """\
+# The city number arrives on the provider's SIP trunk. Put your provider's
+# registrar, account and password here; until then `minipbx status` shows the
+# trunk as down, and calls inside the office work as ever.
+[[trunks]]
+name = "city"
+kind = "sip"
+host = "sip.provider.example"
+username = "74951110000"
+password = "{trunk_password}"
+channels = 2
+caller_id = "+74951110000"
+
+# Operating modes: day Mon-Fri 09:00-18:00, lunch 13:00-14:00, night otherwise.
+# Reception (an admin) forces one with *801 (day), *802 (lunch), *803 (night); *800 releases.
+[modes]
+default = "night"
+schedule = [
+  {{ mode = "day", days = "mon-fri", start = "09:00", end = "18:00" }},
+  {{ mode = "lunch", days = "mon-fri", start = "13:00", end = "14:00" }},
+]
+
+[[departments]]
+number = "600"
+name = "Sales"
+strategy = "sequential"     # one after another, 10 s each
+members = ["101", "102", "103"]
+
+[[departments]]
+number = "610"
+name = "Support"
+strategy = "all"            # all at once; callers queue with music when all are busy
+members = ["104", "105"]
+
+[[menus]]
+name = "main"
+prompt = "menu_default"     # "press 1 for sales, 2 for support, or dial an extension"
+keys = {{ "1" = "department:600", "2" = "department:610", "0" = "extension:100" }}
+default = "extension:100"
+
+[[scenarios]]
+name = "day"
+steps = [
+  {{ kind = "greeting" }},                    # good morning / day / evening by the clock
+  {{ kind = "menu", menu = "main" }},
+  {{ kind = "queue", department = "600" }},
+  {{ kind = "voicemail", mailbox = "100" }},
+]
+
+[[scenarios]]
+name = "lunch"
+steps = [
+  {{ kind = "greeting" }},
+  {{ kind = "dial", target = "extension:100", ring_timeout = 20 }},
+  {{ kind = "voicemail", mailbox = "100" }},
+]
+
+[[scenarios]]
+name = "night"
+steps = [
+  {{ kind = "greeting" }},
+  {{ kind = "voicemail", mailbox = "100" }},
+]
+
+[[numbers]]
+number = "+7 495 111-00-00"
+trunk = "city"
+scenarios = {{ day = "day", lunch = "lunch", night = "night" }}
+"""
+
+
 def strong_password(length: int = 16) -> str:
     return "".join(secrets.choice(_ALPHABET) for _ in range(length))
 
@@ -51,10 +122,14 @@ def strong_password(length: int = 16) -> str:
 def sample_office() -> str:
     blocks = [_HEADER]
     for number, name, role in _STAFF:
+        pin = ""
+        if role == "admin":
+            pin = f'voicemail_pin = "{"".join(secrets.choice(string.digits) for _ in range(6))}"\n'
         blocks.append(
             f'[[extensions]]\nnumber = "{number}"\nname = "{name}"\nrole = "{role}"\n'
-            f'password = "{strong_password()}"\n'
+            f'password = "{strong_password()}"\n{pin}'
         )
+    blocks.append(_INBOUND.format(trunk_password=strong_password()))
     return "\n".join(blocks)
 
 

@@ -38,6 +38,7 @@ from firmware.engine.trunks import Lines
 from firmware.engine.voicemail import Voicemail
 from firmware.home import Home
 from firmware.prompts import BUILT_DIR
+from firmware.prompts.check import prompt_problems
 from firmware.prompts.library import PromptLibrary, PromptMissing
 from firmware.routing.dialplan import RingExtension, voicemail_code
 from firmware.routing.modes import feature_code, may_force
@@ -323,6 +324,12 @@ class Engine:
         except ConfigError as exc:
             log.error("reload refused:\n%s", exc.render())
             return {"ok": False, "errors": [p.render(exc.filename) for p in exc.problems]}
+        text = self.home.config.read_text(encoding="utf-8")
+        problems = prompt_problems(new, self.prompts, text)
+        if problems:
+            errors = [p.render(str(self.home.config)) for p in problems]
+            log.error("reload refused:\n%s", "\n".join(errors))
+            return {"ok": False, "errors": errors}
         restart = [key for key in ("network",) if getattr(new, key) != getattr(self.config, key)]
         write_subscribers(self.home.sipedge_db, new)
         self.config = new
