@@ -283,6 +283,13 @@ def _status(home: Home, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer, indent=2, ensure_ascii=False))
         return 0
+    mode = answer["mode"]
+    print(f"mode: {mode['mode']} ({mode['why']})")
+    for trunk in answer["trunks"]:
+        state = "up" if trunk["up"] else f"down: {trunk['why_down']}"
+        print(f"trunk {trunk['name']}: {state}, {trunk['busy']}/{trunk['channels']} busy")
+    for request in answer["line_queue"]:
+        print(f"waiting for a line: {request['extension']} to {request['number']}")
     calls = answer["calls"]
     print(f"calls in progress: {len(calls)}")
     for call in calls:
