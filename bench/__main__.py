@@ -14,6 +14,7 @@ import statistics
 import tempfile
 from pathlib import Path
 
+from bench.inbound import first_member_ringing, queue_capacity, report, scenario_config
 from bench.load import Load, idle_memory, post_dial_delays
 from tests.support.box import Box
 from tests.support.provider import Provider
@@ -46,17 +47,51 @@ def main() -> None:
             dids={TRUNK_USER: TRUNK_USER},
             address="127.0.0.3",
         ).start()
-        box = Box(root / "trunkbox", options={"extra": trunk(provider)}).start()
+        try:
+            box = Box(root / "trunkbox", options={"extra": trunk(provider)}).start()
+            try:
+                provider.wait_registered(TRUNK_USER, timeout=10)
+                measure(
+                    "extension to a mobile through a SIP trunk",
+                    Load(box, root, registrar=provider, answer_as=MOBILE, dial="9" + MOBILE),
+                    args,
+                )
+            finally:
+                box.stop()
+            inbound(root, provider, args)
+        finally:
+            provider.stop()
+
+
+def inbound(root: Path, provider: Provider, args: argparse.Namespace) -> None:
+    print("-- calls to the office number walking a scenario")
+    for scenario, name in (("ring", "inboxring"), ("wait", "inboxwait")):
+        box = Box(root / name, options={"extra": scenario_config(trunk(provider), scenario)})
+        box.start()
         try:
             provider.wait_registered(TRUNK_USER, timeout=10)
-            measure(
-                "extension to a mobile through a SIP trunk",
-                Load(box, root, registrar=provider, answer_as=MOBILE, dial="9" + MOBILE),
-                args,
-            )
+            workdir = root / f"{name}-sipp"
+            workdir.mkdir()
+            if scenario == "ring":
+                delays = first_member_ringing(
+                    box, provider, workdir, caller=MOBILE, did=TRUNK_USER, calls=args.pdd_calls
+                )
+                report("caller's INVITE to the first member ringing, dial step", delays)
+            else:
+                best, why = queue_capacity(
+                    box,
+                    provider,
+                    workdir,
+                    caller=MOBILE,
+                    did=TRUNK_USER,
+                    limit=args.max_calls,
+                    hold=args.hold,
+                )
+                print(f"callers waiting in a queue with music at once: {best}")
+                if why:
+                    print(f"first failing step: {why}")
         finally:
             box.stop()
-            provider.stop()
 
 
 def trunk(provider: Provider) -> str:

@@ -57,7 +57,8 @@ class ControlServer:
             return self._loop.post(lambda: self._handler(request)).result(timeout=30)
         except Exception as exc:
             log.exception("control request failed")
-            return {"ok": False, "errors": [str(exc)]}
+            detail = exc.info() if hasattr(exc, "info") else str(exc)
+            return {"ok": False, "errors": [detail or type(exc).__name__]}
 
     def stop(self) -> None:
         if self._server is not None:

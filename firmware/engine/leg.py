@@ -142,9 +142,10 @@ class Leg(pj.Call):
 
     def rtp_counts(self) -> dict[str, int]:
         """Packets received and sent on this leg's audio: the proof media flows through us."""
-        if self._audio is None:
+        try:
+            rtcp = self.getStreamStat(self._media_index).rtcp
+        except pj.Error:  # no stream (yet, or any more)
             return {"rx_packets": 0, "tx_packets": 0}
-        rtcp = self.getStreamStat(self._media_index).rtcp
         return {"rx_packets": rtcp.rxStat.pkt, "tx_packets": rtcp.txStat.pkt}
 
     def remains(self) -> EndedLeg:

@@ -138,7 +138,10 @@ class Box:
         self.engine.wait()
 
     def command(self, cmd: str) -> dict[str, Any]:
-        return send_command(self.home.control_socket, {"cmd": cmd})
+        answer = send_command(self.home.control_socket, {"cmd": cmd})
+        if not answer.get("ok"):
+            raise AssertionError(f"the engine refused {cmd!r}: {answer.get('errors')}")
+        return answer
 
     def cli(self, *args: str) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
