@@ -288,6 +288,13 @@ def _status(home: Home, args: argparse.Namespace) -> int:
     for trunk in answer["trunks"]:
         state = "up" if trunk["up"] else f"down: {trunk['why_down']}"
         print(f"trunk {trunk['name']}: {state}, {trunk['busy']}/{trunk['channels']} busy")
+    for queue in answer["queues"]:
+        level = queue["service_level_percent"]
+        shown = "-" if level is None else f"{level:.0f}%"
+        print(
+            f"queue {queue['department']}: {queue['waiting']} waiting, "
+            f"{queue['answered']}/{queue['offered']} answered, service level {shown}"
+        )
     for request in answer["line_queue"]:
         print(f"waiting for a line: {request['extension']} to {request['number']}")
     calls = answer["calls"]

@@ -222,9 +222,13 @@ class Call:
     def _handle(self, event: Event, leg: Leg | None) -> None:
         assert self.state is not None
         self.event_leg = leg
-        new = self.state.handle(self, event)
-        if new is not None:
-            self._move(new, event)
+        try:
+            new = self.state.handle(self, event)
+            if new is not None:
+                self._move(new, event)
+        finally:
+            # No reference to a leg may outlive it: see Leg.remains.
+            self.event_leg = None
 
     def _move(self, new: State, event: str) -> None:
         old = self.state.name if self.state else "new"

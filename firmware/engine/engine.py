@@ -349,7 +349,9 @@ class Engine:
                 "ok": True,
                 "mode": self.modes.describe(self.inbound.now()),
                 "calls": [c.status() for c in self.calls],
+                "legs_alive": len(Leg.alive),
                 "trunks": [line.status() for line in self.lines.lines.values()],
+                "queues": self.queues.status(),
                 "line_queue": [
                     {"extension": r.extension, "number": r.number}
                     for r in self.outside.line_queue.requests

@@ -7,9 +7,10 @@ listener, the call flow that owns it; it decides nothing itself.
 from __future__ import annotations
 
 import logging
+import weakref
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Protocol
+from typing import ClassVar, Protocol
 
 import pjsua2 as pj
 
@@ -50,6 +51,9 @@ class LegListener(Protocol):
 class Leg(pj.Call):
     """pjsua2's Call with the state the call flows need kept in plain attributes."""
 
+    #: Every Leg not yet deleted: once calls are over it must be empty (see ``remains``).
+    alive: ClassVar[weakref.WeakSet[Leg]] = weakref.WeakSet()
+
     def __init__(
         self,
         account: pj.Account,
@@ -59,6 +63,7 @@ class Leg(pj.Call):
         call_id: int = pj.PJSUA_INVALID_ID,
     ) -> None:
         super().__init__(account, call_id)
+        Leg.alive.add(self)
         self.role = role
         self.listener = listener
         self.state = LegState.INCOMING if call_id != pj.PJSUA_INVALID_ID else LegState.NEW

@@ -24,7 +24,7 @@ from firmware.engine.call import Call, Destination, Event, RingPlan
 from firmware.engine.loop import EngineLoop, Timer
 from firmware.engine.states import PLAYOUT, Dialing, Ended, State
 from firmware.routing.outcome import Disposition, Party
-from firmware.routing.queue import longest_idle
+from firmware.routing.queue import ServiceLevel, longest_idle
 from firmware.store.cdr import CallEnd, now
 
 if TYPE_CHECKING:
@@ -86,6 +86,8 @@ class Queues:
         self.waiting: dict[str, list[Waiter]] = {}
         self._music: dict[str, Music] = {}
         self.last_call_end: dict[str, float] = {}
+        #: Since the engine started: offered, answered, answered within the service level.
+        self.service: dict[str, ServiceLevel] = {}
         self._wrap_timers: list[Timer] = []
         self._ticking: Timer | None = None
 
@@ -98,6 +100,7 @@ class Queues:
             return run.overflow(settings.overflow)
         waiter = Waiter(call, run, department, time.monotonic())
         line.append(waiter)
+        self.service.setdefault(department.number, ServiceLevel()).record_offer()
         log.info("call %s: waits in queue %s at %d", call.record, department.number, len(line))
         self._loop.post(self.dispatch)
         self._keep_ticking()
@@ -124,6 +127,20 @@ class Queues:
             line.remove(waiter)
         if not line and waiter.department.number in self._music:
             del self._music[waiter.department.number]
+
+    def status(self) -> list[dict[str, object]]:
+        """Each queue now: who waits, and the service level so far."""
+        numbers = sorted(set(self.waiting) | set(self.service))
+        return [
+            {
+                "department": number,
+                "waiting": len(self.waiting.get(number, [])),
+                "offered": self.service.get(number, ServiceLevel()).offered,
+                "answered": self.service.get(number, ServiceLevel()).answered,
+                "service_level_percent": self.service.get(number, ServiceLevel()).percent,
+            }
+            for number in numbers
+        ]
 
     def position(self, waiter: Waiter) -> int:
         return self.waiting.get(waiter.department.number, []).index(waiter) + 1
@@ -221,6 +238,9 @@ class Queues:
         if waiter.call.a_leg.audio is not None and waiter.department.number in self._music:
             self._music[waiter.department.number].away_from(waiter.call.a_leg.audio)
         waited = time.monotonic() - waiter.joined
+        self.service.setdefault(waiter.department.number, ServiceLevel()).record_answer(
+            waited, waiter.department.queue.service_level
+        )
         log.info(
             "call %s: queue %s answered by %s after %.1f s",
             waiter.call.record,

@@ -127,6 +127,14 @@ def test_day_mode_greeting_menu_key_1_sales_one_after_another(
         "answered",
         "scenario:day",
     )
+    report = json.loads(box.cli("report", "scenarios", "--json").stdout)
+    [day] = [r for r in report if r["scenario"] == "day"]
+    assert (day["total"], day["by_option"], day["with_transfer"], day["completed"]) == (
+        1,
+        {"1": 1},
+        1,
+        1,
+    )
 
 
 @pytest.fixture
@@ -294,6 +302,8 @@ def test_queue_three_callers_one_member_positions_and_a_callback(
     [support] = [r for r in report if r["scenario"] == "support"]
     assert support["total"] == 3
     assert support["completed"] == 3  # two answered, one called back
+    [queue] = json.loads(box.cli("status", "--json").stdout)["queues"]
+    assert (queue["department"], queue["offered"], queue["answered"]) == ("700", 3, 2)
 
 
 def call_the_office(customer: Phone, provider: Provider) -> int:

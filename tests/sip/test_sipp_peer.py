@@ -80,3 +80,37 @@ def test_sipp_with_a_wrong_password_is_refused(box: Box, tmp_path: Path) -> None
         cwd=tmp_path,
     )
     assert reg.returncode != 0
+
+
+def test_calls_in_quick_succession_leave_no_leg_behind(box: Box, tmp_path: Path) -> None:
+    """pjsua reuses call slots within a few calls; a Call object kept too long would cut the
+    newer call in its slot off from its events, leaving it up forever."""
+    sipp_port = free_port()
+    reg = sipp.register(
+        server=box.server,
+        number="102",
+        password=box.password("102"),
+        contact_port=sipp_port,
+        local_port=free_port(),
+        cwd=tmp_path,
+    )
+    assert reg.returncode == 0, reg.stderr
+    echo = sipp.answering_echo(port=sipp_port, media_port=free_port(), calls=12, cwd=tmp_path)
+    caller = sipp.authenticated_caller(
+        server=box.server,
+        caller="101",
+        password=box.password("101"),
+        callee="102",
+        local_port=free_port(),
+        media_port=free_port(),
+        hold_ms=100,
+        cwd=tmp_path,
+        media=sipp.tone_file(tmp_path, 1000),
+        extra=["-m", "12", "-l", "1", "-r", "10"],
+    )
+    assert sipp.stop(caller, timeout=60) == 0, caller.stderr.read() if caller.stderr else ""
+    sipp.stop(echo)
+    rows = box.closed_calls(12)
+    assert [r["disposition"] for r in rows] == ["answered"] * 12
+    status = box.command("status")
+    assert (status["calls"], status["legs_alive"]) == ([], 0)
