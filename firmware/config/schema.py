@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
+from firmware.boards import board_names
 from firmware.config.base import ExtensionNumber, Seconds, Section
 from firmware.config.inbound import (
     Department,
@@ -47,6 +48,13 @@ class System(Section):
         if value not in TONE_PLANS:
             known = ", ".join(sorted(TONE_PLANS))
             raise ValueError(f"no tone plan for region {value!r} (supported: {known})")
+        return value
+
+    @field_validator("board")
+    @classmethod
+    def _known_board(cls, value: str) -> str:
+        if value not in board_names():
+            raise ValueError(f"no board {value!r} (boards: {', '.join(board_names())})")
         return value
 
     @field_validator("timezone")
