@@ -66,7 +66,9 @@ def main() -> None:
 def inbound(root: Path, provider: Provider, args: argparse.Namespace) -> None:
     print("-- calls to the office number walking a scenario")
     for scenario, name in (("ring", "inboxring"), ("wait", "inboxwait")):
-        box = Box(root / name, options={"extra": scenario_config(trunk(provider), scenario)})
+        box = Box(
+            root / name, options={"extra": scenario_config(trunk(provider), scenario, TRUNK_USER)}
+        )
         box.start()
         try:
             provider.wait_registered(TRUNK_USER, timeout=10)

@@ -39,8 +39,12 @@ steps = [{ kind = "queue", department = "700" }]
 """
 
 
-def scenario_config(trunk: str, scenario: str) -> str:
-    return DIAL + trunk.replace('destination = "100"', f'scenario = "{scenario}"')
+def scenario_config(trunk: str, scenario: str, number: str) -> str:
+    return (
+        DIAL
+        + trunk
+        + f'\n[[numbers]]\nnumber = "+{number}"\ntrunk = "city"\nscenario = "{scenario}"\n'
+    )
 
 
 def first_member_ringing(

@@ -71,19 +71,19 @@ class Inbound:
                 found.add(call.b_key)
         return found
 
-    def available(self, department_number: str) -> list[str]:
+    def available(self, department_number: str, *, for_queue: bool = False) -> list[str]:
+        """Members free to ring; a queue also lets them finish the wrap-up of their last call."""
         department = self.config.department(department_number)
         if department is None:
             return []
         dnd = {e.number for e in self.config.extensions if e.dnd}
-        wrapping = {
-            m for m in department.members if self.queues.wrapping(m, department.queue.wrap_up)
-        }
+        wrap_up = department.queue.wrap_up
+        wrapping = {m for m in department.members if for_queue and self.queues.wrapping(m, wrap_up)}
         online = registered(self._engine.home.sipedge_db)
         return departments.members_free(department, self.busy(), dnd, wrapping, online)
 
     def member_free(self, department_number: str, member: str) -> bool:
-        return member in self.available(department_number)
+        return member in self.available(department_number, for_queue=True)
 
     # Ring plans.
     def extension_plan(self, number: str, call: Call) -> RingPlan:
