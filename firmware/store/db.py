@@ -120,7 +120,8 @@ MIGRATIONS: list[str] = [
         entered_at TEXT NOT NULL,
         left_at TEXT,
         outcome TEXT CHECK (outcome IN ('completed', 'answered', 'no_answer', 'busy', 'timeout',
-            'invalid', 'hangup', 'full', 'callback') OR outcome GLOB 'chose:[0-9*#]*'),
+            'invalid', 'hangup', 'full', 'callback') OR (outcome GLOB 'chose:[0-9*#]*'
+            AND outcome NOT GLOB 'chose:*[^0-9*#]*')),
         UNIQUE (pass_id, position)
     );
     CREATE TABLE box_state (

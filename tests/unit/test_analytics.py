@@ -350,8 +350,11 @@ def test_the_first_menu_choice_is_the_option_and_open_steps_close_with_the_pass(
 def test_a_step_outcome_outside_the_vocabulary_is_refused(conn: sqlite3.Connection) -> None:
     pass_id = analytics.open_pass(conn, scenario="day", number=N1, caller=A, mode="day")
     step = analytics.step(conn, pass_id, kind="menu", target="main")
-    with pytest.raises(sqlite3.IntegrityError):
-        analytics.close_step(conn, step, "chose:12")
+    analytics.close_step(conn, step, "chose:102")  # a number dialed directly in the menu
+    for wrong in ("chose:1a", "finished"):
+        other = analytics.step(conn, pass_id, kind="menu", target="main")
+        with pytest.raises(sqlite3.IntegrityError):
+            analytics.close_step(conn, other, wrong)
 
 
 def test_repeated_means_same_caller_same_scenario_within_24_hours(
