@@ -10,7 +10,9 @@ counts as failed.
 from __future__ import annotations
 
 import argparse
+import signal
 import statistics
+import sys
 import tempfile
 from pathlib import Path
 
@@ -28,6 +30,8 @@ def main() -> None:
     parser.add_argument("--max-calls", type=int, default=200)
     parser.add_argument("--pdd-calls", type=int, default=40)
     args = parser.parse_args()
+    # Stopped from outside (Ctrl-C, a timeout): still stop every box, provider and sipp.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     with tempfile.TemporaryDirectory(prefix="minipbx-bench-") as tmp:
         root = Path(tmp)
         box = Box(root / "box").start()
