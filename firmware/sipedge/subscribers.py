@@ -13,7 +13,8 @@ from pathlib import Path
 
 from firmware.config import Config
 
-_SCHEMA = [
+#: Kamailio's own tables for digest auth, as its auth_db module expects them.
+AUTH_SCHEMA = [
     "CREATE TABLE IF NOT EXISTS version ("
     " id INTEGER PRIMARY KEY, table_name VARCHAR(32) NOT NULL UNIQUE,"
     " table_version INTEGER DEFAULT 0 NOT NULL)",
@@ -23,6 +24,9 @@ _SCHEMA = [
     " ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL,"
     " CONSTRAINT account_idx UNIQUE (username, domain))",
     "INSERT OR IGNORE INTO version (table_name, table_version) VALUES ('subscriber', 7)",
+]
+_SCHEMA = [
+    *AUTH_SCHEMA,
     # Kamailio's usrloc writes registrations through to this table (db_mode 1), so the
     # engine can tell a registered phone from one that is switched off.
     "CREATE TABLE IF NOT EXISTS location ("

@@ -14,14 +14,13 @@ import pytest
 from aiosmtpd.controller import Controller
 from aiosmtpd.handlers import Message as MessageHandler
 
-from firmware.prompts import BUILT_DIR
 from firmware.store.db import connect
 from firmware.store.voicemail import Mailboxes
 from tests.sip.test_trunks import ACCOUNTS, MOBILE, TRUNK_USER, trunk_toml, wait_trunk
 from tests.support.box import Box
 from tests.support.net import free_port
 from tests.support.phone import Phone
-from tests.support.prompts import heard_prompt, heard_sequence
+from tests.support.prompts import heard_prompt, heard_sequence, prompt, wait_prompt
 from tests.support.provider import Provider
 from tests.support.wait import wait_until
 
@@ -67,10 +66,6 @@ def office_toml(provider: Provider, *, mode: str = "day", strategy: str = "seque
     return OFFICE.format(mode=mode, strategy=strategy) + numbers_free
 
 
-def prompt(name: str) -> Path:
-    return BUILT_DIR / "ru" / f"{name}.wav"
-
-
 @pytest.fixture
 def provider(provider_factory) -> Provider:
     return provider_factory(
@@ -104,11 +99,7 @@ def test_day_mode_greeting_menu_key_1_sales_one_after_another(
     olga.play(1100)
     out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
     customer.wait_state(out, "confirmed")
-    wait_until(
-        lambda: heard_prompt(customer.recorded(out), prompt("menu_default")),
-        timeout=20,
-        what="the menu prompt",
-    )
+    wait_prompt(customer, out, prompt("menu_default"), timeout=20)
     assert heard_prompt(customer.recorded(out), prompt("welcome"))
     customer.dtmf(out, "1")
     first = ivan.wait_event("incoming", timeout=5)
@@ -168,11 +159,7 @@ def test_night_mode_voicemail_email_message_lamp_and_listening(
     customer.play(700)
     out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
     customer.wait_state(out, "confirmed")
-    wait_until(
-        lambda: heard_prompt(customer.recorded(out), prompt("voicemail_greeting")),
-        timeout=15,
-        what="the voicemail greeting",
-    )
+    wait_prompt(customer, out, prompt("voicemail_greeting"), timeout=15)
     customer.wait_heard(1000, out, last_s=0.2)  # the beep
     mwi_before = len(reception.events("mwi"))
     # The customer's tone goes on until the box has recorded two seconds of it.
@@ -193,25 +180,13 @@ def test_night_mode_voicemail_email_message_lamp_and_listening(
     # The receptionist listens over the phone: PIN, one new message, plays it, deletes it.
     listen = reception.call(f"sip:*97@{box.domain}")
     reception.wait_state(listen, "confirmed")
-    wait_until(
-        lambda: heard_prompt(reception.recorded(listen), prompt("voicemail_enter_pin")),
-        timeout=10,
-        what="the PIN prompt",
-    )
+    wait_prompt(reception, listen, prompt("voicemail_enter_pin"), timeout=10)
     reception.dtmf(listen, "4321#")
-    wait_until(
-        lambda: heard_prompt(reception.recorded(listen), prompt("voicemail_menu")),
-        timeout=15,
-        what="the mailbox menu",
-    )
+    wait_prompt(reception, listen, prompt("voicemail_menu"), timeout=15)
     reception.dtmf(listen, "1")
     reception.wait_heard(700, listen, timeout=10)  # the customer's tone, as recorded
     reception.dtmf(listen, "7")
-    wait_until(
-        lambda: heard_prompt(reception.recorded(listen), prompt("voicemail_deleted")),
-        timeout=15,
-        what="the deletion confirmed",
-    )
+    wait_prompt(reception, listen, prompt("voicemail_deleted"), timeout=15)
     reception.hangup(listen)
     boxes = Mailboxes(connect(box.home.store), box.home.voicemail_dir)
     assert boxes.messages("100") == []
@@ -270,11 +245,7 @@ def test_queue_three_callers_one_member_positions_and_a_callback(
         callers.append((phone, out))
 
     third, third_call = callers[2]
-    wait_until(
-        lambda: heard_prompt(third.recorded(third_call), prompt("queue_still_waiting")),
-        timeout=15,
-        what="the callback offer",
-    )
+    wait_prompt(third, third_call, prompt("queue_still_waiting"), timeout=15)
     third.dtmf(third_call, "1")
     third.wait_state(third_call, "disconnected", timeout=15)
     assert heard_prompt(third.recorded(third_call), prompt("queue_callback_confirmed"))
@@ -318,11 +289,7 @@ def test_menu_direct_dialing_of_an_extension(box_factory, provider: Provider, ph
     [olga] = staff(phone_factory, box, "102")
     customer = caller(phone_factory, provider)
     out = call_the_office(customer, provider)
-    wait_until(
-        lambda: heard_prompt(customer.recorded(out), prompt("welcome")),
-        timeout=15,
-        what="the welcome prompt",
-    )
+    wait_prompt(customer, out, prompt("welcome"), timeout=15)
     customer.dtmf(out, "102")  # during the menu prompt
     incoming = olga.wait_event("incoming", timeout=10)
     olga.answer(incoming["call"])
@@ -343,11 +310,7 @@ def test_department_ring_strategies_as_configured(
     members = staff(phone_factory, box, "101", "102", "103")
     customer = caller(phone_factory, provider)
     out = call_the_office(customer, provider)
-    wait_until(
-        lambda: heard_prompt(customer.recorded(out), prompt("welcome")),
-        timeout=15,
-        what="the welcome prompt",
-    )
+    wait_prompt(customer, out, prompt("welcome"), timeout=15)
     customer.dtmf(out, "1")
     rings = [m.wait_event("incoming", timeout=8) for m in members]
     starts = [r["t"] - rings[0]["t"] for r in rings]
@@ -387,11 +350,7 @@ def test_reception_forces_night_mode_and_releases_it(
 
     customer = caller(phone_factory, provider)
     out = call_the_office(customer, provider)
-    wait_until(
-        lambda: heard_prompt(customer.recorded(out), prompt("voicemail_greeting")),
-        timeout=15,
-        what="the night scenario's voicemail",
-    )
+    wait_prompt(customer, out, prompt("voicemail_greeting"), timeout=15)
     customer.hangup(out)
 
     released = reception.call(f"sip:*800@{box.domain}")

@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 
-from firmware.prompts import BUILT_DIR
 from tests.support.box import Box
 from tests.support.phone import Phone
-from tests.support.prompts import heard_prompt
+from tests.support.prompts import heard_prompt, prompt, wait_prompt
 from tests.support.provider import Provider
 from tests.support.wait import wait_until
 
@@ -278,10 +276,6 @@ destination = "102"
     assert rows[1]["callee"] == "+74957770000" and rows[1]["destination"] == "102"
 
 
-def prompt(name: str) -> Path:
-    return BUILT_DIR / "ru" / f"{name}.wav"
-
-
 def test_a_call_that_breaks_a_rule_hears_why_and_is_refused(
     box_factory, provider: Provider, phone_factory
 ) -> None:
@@ -341,11 +335,7 @@ def test_line_queue_rings_back_when_the_line_frees(
     ivan.wait_state(first, "confirmed")
     wanted = olga.call(f"sip:974957654321@{box.domain}")
     olga.wait_state(wanted, "confirmed")
-    wait_until(
-        lambda: heard_prompt(olga.recorded(wanted), prompt("lines_busy_offer")),
-        timeout=15,
-        what="the offer to queue for a line",
-    )
+    wait_prompt(olga, wanted, prompt("lines_busy_offer"), timeout=15)
     olga.dtmf(wanted, "1")
     olga.wait_state(wanted, "disconnected", timeout=15)
     assert heard_prompt(olga.recorded(wanted), prompt("lines_busy_queued"))

@@ -32,8 +32,12 @@ from __future__ import annotations
 
 import wave
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+
+from firmware.prompts import BUILT_DIR
+from tests.support.wait import wait_until
 
 RATE = 8000
 #: Chunks that find the start: long enough to be unlike other speech, short enough that a
@@ -188,3 +192,17 @@ def heard_sequence(samples: np.ndarray, prompt_paths: list[Path] | list[str]) ->
             return False
         after = lo + round(start * RATE) + len(prompt)
     return True
+
+
+def wait_prompt(phone: Any, call: int, prompt_path: Path, timeout: float = 15.0) -> None:
+    """Waits until ``phone`` has heard the whole prompt on ``call`` (a Phone of phone.py)."""
+    wait_until(
+        lambda: heard_prompt(phone.recorded(call), prompt_path),
+        timeout=timeout,
+        what=f"{phone.name} to hear {Path(prompt_path).stem}",
+    )
+
+
+def prompt(name: str, lang: str = "ru") -> Path:
+    """A built-in prompt's file, as the test boxes (language ru) play it."""
+    return BUILT_DIR / lang / f"{name}.wav"

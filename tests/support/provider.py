@@ -30,7 +30,7 @@ from pathlib import Path
 import jinja2
 
 from firmware.sipedge.probe import options_ping
-from firmware.sipedge.subscribers import ha1
+from firmware.sipedge.subscribers import AUTH_SCHEMA, ha1
 from tests.support.net import free_port
 from tests.support.phone import SCALE
 from tests.support.wait import wait_until
@@ -47,15 +47,7 @@ _ENV = jinja2.Environment(
 )
 
 _SCHEMA = [
-    "CREATE TABLE IF NOT EXISTS version ("
-    " id INTEGER PRIMARY KEY, table_name VARCHAR(32) NOT NULL UNIQUE,"
-    " table_version INTEGER DEFAULT 0 NOT NULL)",
-    "CREATE TABLE IF NOT EXISTS subscriber ("
-    " id INTEGER PRIMARY KEY, username VARCHAR(64) DEFAULT '' NOT NULL,"
-    " domain VARCHAR(64) DEFAULT '' NOT NULL, password VARCHAR(64) DEFAULT '' NOT NULL,"
-    " ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL,"
-    " CONSTRAINT account_idx UNIQUE (username, domain))",
-    "INSERT OR IGNORE INTO version (table_name, table_version) VALUES ('subscriber', 7)",
+    *AUTH_SCHEMA,
     # Not a Kamailio table: the provider's script reads it with sqlops.
     "CREATE TABLE IF NOT EXISTS did (did VARCHAR(32) PRIMARY KEY, account VARCHAR(64) NOT NULL)",
 ]

@@ -12,10 +12,12 @@ import pytest
 
 from firmware.explain_inbound import running_override
 from firmware.routing.modes import ModeOverride
+from tests.unit.offices import CITY_TRUNK, OLGA
 
 ROOT = Path(__file__).resolve().parents[2]
 
-OFFICE = """\
+OFFICE = (
+    """\
 [system]
 sip_domain = "pbx.local"
 region = "RU"
@@ -36,18 +38,12 @@ name = "Ivan"
 password = "Ivan-Secret-xyz"
 email = "ivan@example.com"
 
-[[extensions]]
-number = "102"
-name = "Olga"
-password = "Olga-Secret-xyz"
-
-[[trunks]]
-name = "city"
-kind = "sip"
-host = "sip.example.net"
-username = "acc1"
-password = "provider-secret"
-
+"""
+    + OLGA
+    + """
+"""
+    + CITY_TRUNK
+    + """
 [[numbers]]
 number = "+7 495 111-00-00"
 trunk = "city"
@@ -91,6 +87,7 @@ steps = [
 name = "closed"
 steps = [{ kind = "voicemail", mailbox = "101" }, { kind = "hangup" }]
 """
+)
 
 
 @pytest.fixture

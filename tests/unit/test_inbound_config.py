@@ -5,29 +5,23 @@ from __future__ import annotations
 import pytest
 
 from firmware.config import ConfigError, parse_config
+from tests.unit.offices import CITY_TRUNK, IVAN, RECEPTION
 
-GOOD = """\
+GOOD = (
+    """\
 [system]
 sip_domain = "pbx.local"
 area_code = "495"
 
-[[extensions]]
-number = "100"
-name = "Reception"
-password = "Reception-Secret-1"
-
-[[extensions]]
-number = "101"
-name = "Ivan"
-password = "Ivan-Secret-xyz"
-
-[[trunks]]
-name = "city"
-kind = "sip"
-host = "sip.example.net"
-username = "acc1"
-password = "provider-secret"
-
+"""
+    + RECEPTION
+    + """
+"""
+    + IVAN
+    + """
+"""
+    + CITY_TRUNK
+    + """
 [[numbers]]
 number = "+7 495 111-00-00"
 trunk = "city"
@@ -74,8 +68,10 @@ scenario = "last"
 name = "last"
 steps = [{ kind = "hangup" }]
 """
+)
 
-BAD = """\
+BAD = (
+    """\
 [system]
 sip_domain = "pbx.local"
 area_code = "495"
@@ -84,23 +80,15 @@ area_code = "495"
 may_force = ["100", "555"]
 force_keys = { "1" = "day", "0" = "night" }
 
-[[extensions]]
-number = "100"
-name = "Reception"
-password = "Reception-Secret-1"
-
-[[extensions]]
-number = "101"
-name = "Ivan"
-password = "Ivan-Secret-xyz"
-
-[[trunks]]
-name = "city"
-kind = "sip"
-host = "sip.example.net"
-username = "acc1"
-password = "provider-secret"
-
+"""
+    + RECEPTION
+    + """
+"""
+    + IVAN
+    + """
+"""
+    + CITY_TRUNK
+    + """
 [[numbers]]
 number = "+7 495 111-00-00"
 trunk = "city"
@@ -163,6 +151,7 @@ steps = [{ kind = "hangup" }]
 name = "self"
 steps = [{ kind = "run", scenario = "self" }]
 """
+)
 
 
 def problems(text: str) -> list[str]:

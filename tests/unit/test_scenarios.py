@@ -24,10 +24,12 @@ from firmware.routing.scenarios import (
     split_target,
     time_of_day_prompt,
 )
+from tests.unit.offices import CITY_TRUNK, IVAN, OLGA
 
 MSK = ZoneInfo("Europe/Moscow")
 
-OFFICE = """\
+OFFICE = (
+    """\
 [system]
 sip_domain = "pbx.local"
 region = "RU"
@@ -42,23 +44,15 @@ name = "Reception"
 role = "admin"
 password = "Reception-Secret-1"
 
-[[extensions]]
-number = "101"
-name = "Ivan"
-password = "Ivan-Secret-xyz"
-
-[[extensions]]
-number = "102"
-name = "Olga"
-password = "Olga-Secret-xyz"
-
-[[trunks]]
-name = "city"
-kind = "sip"
-host = "sip.example.net"
-username = "acc1"
-password = "provider-secret"
-
+"""
+    + IVAN
+    + """
+"""
+    + OLGA
+    + """
+"""
+    + CITY_TRUNK
+    + """
 [[numbers]]
 number = "+7 495 111-00-00"
 trunk = "city"
@@ -95,6 +89,7 @@ steps = [
 name = "closed"
 steps = [{ kind = "voicemail", mailbox = "600" }, { kind = "hangup" }]
 """
+)
 CONFIG = parse_config(OFFICE)
 
 
