@@ -9,6 +9,8 @@ DEBIAN_PACKAGES=(
   kamailio kamailio-sqlite-modules kamailio-presence-modules
   sip-tester baresip-core libportaudio2 sqlite3 python3-venv
   espeak-ng sox
+  # to build the engine's pjsua2 binding (images/pjproject/), once per machine
+  build-essential swig libssl-dev uuid-dev python3-dev patch xz-utils
 )
 VENV=.venv
 
@@ -47,9 +49,16 @@ install_python_packages() {
   fi
 }
 
+# The engine's pjsua2 binding, built from pjproject with the box's limits; the
+# wheel is cached in ~/.cache/minipbx, so only the first run on a machine builds.
+install_binding() {
+  "$VENV/bin/python" images/pjproject/build_binding.py --python "$VENV/bin/python"
+}
+
 setup() {
   install_debian_packages
   install_python_packages "${1:-requirements.txt}"
+  install_binding
 }
 
 # Renders the voice prompts of firmware/prompts/catalogue.toml into var/prompts with
