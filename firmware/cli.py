@@ -7,6 +7,7 @@ import json
 import logging
 import sys
 from pathlib import Path
+from typing import Any
 
 from firmware.config import Config, ConfigError, load_config
 from firmware.config.sample import write_sample_if_missing
@@ -16,7 +17,10 @@ from firmware.home import Home
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="minipbx", description=__doc__)
     parser.add_argument("--home", help="the box's data directory (default $MINIPBX_HOME or ./var)")
-    commands = parser.add_subparsers(dest="command", required=True)
+    parser.add_argument(
+        "--version", action="store_true", help="the firmware, its pjproject and the legs it holds"
+    )
+    commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="start Kamailio and the engine in the foreground")
     commands.add_parser("engine", help="run only the engine (Kamailio runs elsewhere)")
     cdr = commands.add_parser("cdr", help="recent calls")
@@ -59,6 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     )
     report.add_argument("--json", action="store_true", help="print a JSON list")
     args = parser.parse_args(argv)
+    if args.version:
+        return _version()
+    if args.command is None:
+        parser.error("a command is required")
     home = Home.from_env(args.home)
     logging.basicConfig(
         level=logging.INFO,
@@ -113,13 +121,33 @@ def _run(home: Home, args: argparse.Namespace) -> int:
         return 1
 
 
+def _version() -> int:
+    from importlib.metadata import version
+
+    import pjsua2 as pj
+
+    from firmware.engine.capacity import BindingLimits
+
+    limits = BindingLimits.of(pj.Endpoint())
+    print(
+        f"minipbx {version('minipbx')}, pjproject {limits.pjproject}: {limits.legs} legs, "
+        f"{limits.accounts} accounts, {limits.players} players, {limits.media_ports} media ports"
+    )
+    return 0
+
+
 def _engine(home: Home, args: argparse.Namespace) -> int:
+    from firmware.engine.endpoint import CapacityError
     from firmware.engine.engine import Engine
 
     config = _load(home.config)
     if config is None:
         return 1
-    Engine(config, home).run()
+    try:
+        Engine(config, home).run()
+    except CapacityError as exc:
+        print(f"minipbx: {home.config}: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 
@@ -253,14 +281,14 @@ def _explain(home: Home, args: argparse.Namespace) -> int:
         print(f"minipbx: --at: {exc}", file=sys.stderr)
         return 2
     at = at.replace(tzinfo=zone) if at.tzinfo is None else at.astimezone(zone)
-    if at < now:
-        override, note = None, "a past time: a mode forced now is not applied"
-    else:
+
+    def status() -> dict[str, Any] | None:
         try:
-            status = send_command(home.control_socket, {"cmd": "status"}, timeout=5)
+            return send_command(home.control_socket, {"cmd": "status"}, timeout=5)
         except (OSError, ValueError):
-            status = None
-        override, note = explain_inbound.running_override(status)
+            return None
+
+    override, note = explain_inbound.override_at(at, now=now, status=status)
     try:
         answer = explain_inbound.explain_call(
             config, args.to, caller=args.caller, at=at, override=override, override_note=note
@@ -283,7 +311,12 @@ def _status(home: Home, args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(answer, indent=2, ensure_ascii=False))
         return 0
-    mode = answer["mode"]
+    mode, engine = answer["mode"], answer["engine"]
+    print(
+        f"engine: pjproject {engine['pjproject']}, {answer['legs_alive']}/"
+        f"{engine['legs_configured']} legs in use ({engine['calls_configured']} calls; "
+        f"the binding holds {engine['legs']} legs)"
+    )
     print(f"mode: {mode['mode']} ({mode['why']})")
     for trunk in answer["trunks"]:
         state = "up" if trunk["up"] else f"down: {trunk['why_down']}"

@@ -68,8 +68,21 @@ def _validation_problem(err: Any, text: str) -> Problem:
 
 Found = list[tuple[tuple[str | int, ...], str]]
 
-#: pjsua's account table holds 8 (PJSUA_MAX_ACC): the engine's own and one per SIP trunk.
-MAX_SIP_TRUNKS = 7
+
+def _rtp_range(config: Config) -> Found:
+    """Every leg in the engine takes an RTP and an RTCP port from [network]'s range."""
+    net, legs = config.network, config.capacity.legs
+    held = (net.rtp_port_max - net.rtp_port_min + 1) // 2
+    if held >= legs:
+        return []
+    return [
+        (
+            ("network", "rtp_port_max"),
+            f"the RTP ports {net.rtp_port_min}-{net.rtp_port_max} hold {held} legs, but "
+            f"[capacity] calls = {config.capacity.calls} needs {legs}: set rtp_port_max to at "
+            f"least {net.rtp_port_min + 2 * legs - 1} or lower calls",
+        )
+    ]
 
 
 def _cross_checks(config: Config) -> Found:
@@ -82,11 +95,7 @@ def _cross_checks(config: Config) -> Found:
     for i, trunk in enumerate(config.trunks):
         if trunk.kind == "fxo" and trunk.username in extensions:
             found.append((("trunks", i, "username"), f"{trunk.username} is also an extension"))
-    sip = [i for i, t in enumerate(config.trunks) if t.kind == "sip"]
-    if len(sip) > MAX_SIP_TRUNKS:
-        found.append(
-            (("trunks", sip[MAX_SIP_TRUNKS], "kind"), f"at most {MAX_SIP_TRUNKS} sip trunks")
-        )
+    found += _rtp_range(config)
     found += _trunk_lists(config)
     found += _numbers(config)
     found += _inbound_checks(config)

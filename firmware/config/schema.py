@@ -81,7 +81,7 @@ class Network(Section):
     sip_port: int = Field(5060, ge=1, le=65535)
     media_address: str = "127.0.0.1"
     rtp_port_min: int = Field(10000, ge=1024, le=65000)
-    rtp_port_max: int = Field(10999, ge=1024, le=65535)
+    rtp_port_max: int = Field(11999, ge=1024, le=65535)
     engine_port: int = Field(5070, ge=1, le=65535)
 
     @field_validator("sip_address", "media_address")
@@ -100,6 +100,26 @@ class Network(Section):
         if self.engine_port == self.sip_port:
             raise ValueError("engine_port and sip_port must differ")
         return self
+
+
+class Capacity(Section):
+    """How many calls the engine holds at once; its legs, RTP ports and media follow.
+
+    Every call is anchored in the engine, so a bridged call is two legs, and a
+    ringing group, a waiting caller or an announcement holds legs of its own.
+    """
+
+    calls: int = Field(300, ge=1, le=2000, description="simultaneous calls the engine anchors")
+
+    @property
+    def legs(self) -> int:
+        """Two legs per call and half as many again for ringing groups, queues and prompts."""
+        return self.calls * 5 // 2
+
+    @property
+    def media_ports(self) -> int:
+        """Conference bridge slots: a leg's audio each, a player each, and the null device."""
+        return self.legs * 2 + 1
 
 
 class Calls(Section):
@@ -233,6 +253,7 @@ class Config(Section):
 
     system: System
     network: Network = Network()
+    capacity: Capacity = Capacity()
     calls: Calls = Calls()
     dialing: Dialing = Dialing()
     outbound: Outbound = Outbound()

@@ -15,29 +15,22 @@ from pathlib import Path
 import pjsua2 as pj
 
 from firmware.config.schema import Config
+from firmware.engine.capacity import BindingLimits, raise_open_files
+from firmware.engine.sipmsg import Request, request_user_sent
 
 log = logging.getLogger(__name__)
 
-#: Legs pjsua can hold at once: PJSUA_MAX_CALLS, fixed when pjproject is compiled. The
-#: pjsua2-python wheel keeps pjproject's default of 4, so two bridged calls; an image
-#: built with its own pjproject raises it (README, "Capacity").
-MAX_LEGS = 4
-
 #: G.711 only: every phone, ATA and provider speaks it, and it costs no CPU to bridge.
 CODECS = ("PCMA/8000", "PCMU/8000")
-
-
-#: pjsua's account table, fixed at compile time (PJSUA_MAX_ACC): the engine's own
-#: account and one per SIP trunk.
-MAX_ACCOUNTS = 8
 
 
 @dataclass
 class AccountEvents:
     """What an account reports, each to whoever cares; unset ones are ignored."""
 
-    incoming: Callable[[int, str], None] | None = None
+    incoming: Callable[[int, Request], None] | None = None
     registration: Callable[[int, str, int], None] | None = None
+    #: (Request-URI user of the request sent, status code, reason phrase)
     answered: Callable[[str, int, str], None] | None = None
 
 
@@ -50,7 +43,7 @@ class EngineAccount(pj.Account):
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:  # noqa: N802 (pjsua2 API)
         if self.events.incoming is not None:
-            self.events.incoming(prm.callId, prm.rdata.wholeMsg)
+            self.events.incoming(prm.callId, Request.parsed(prm.rdata))
 
     def onRegState(self, prm: pj.OnRegStateParam) -> None:  # noqa: N802
         if self.events.registration is not None:
@@ -59,7 +52,7 @@ class EngineAccount(pj.Account):
     def onSendRequest(self, prm: pj.OnSendRequestParam) -> None:  # noqa: N802
         tsx = prm.e.body.tsxState.tsx
         if self.events.answered is not None and tsx.statusCode >= 200:
-            self.events.answered(tsx.lastTx.wholeMsg, tsx.statusCode, tsx.statusText)
+            self.events.answered(request_user_sent(tsx.lastTx), tsx.statusCode, tsx.statusText)
 
     def notify(self, target: str, summary: str) -> None:
         """An unsolicited message-summary NOTIFY (RFC 3842): the phone's message lamp."""
@@ -82,6 +75,10 @@ class EngineAccount(pj.Account):
         self.sendRequest(prm)
 
 
+class CapacityError(RuntimeError):
+    """pbx.toml asks for more than this engine's binding holds."""
+
+
 class SipEndpoint:
     """Creates, configures and destroys the process's pjsua2 library."""
 
@@ -91,21 +88,29 @@ class SipEndpoint:
         self.ep = pj.Endpoint()
         self.account: EngineAccount | None = None
         self.accounts: list[EngineAccount] = []
-        self._incoming: Callable[[int, str], None] | None = None
+        self._incoming: Callable[[int, Request], None] | None = None
+        self.limits = BindingLimits.of(self.ep)
+        #: The capacity in force: [capacity] changes take a restart.
+        self.capacity = config.capacity
 
     def start(self, events: AccountEvents) -> None:
-        net = self._config.network
+        net, capacity = self._config.network, self._config.capacity
+        problems = self.limits.problems(self._config)
+        if problems:
+            raise CapacityError("\n".join(problems))
+        raise_open_files(capacity.legs)
         self.ep.libCreate()
         cfg = pj.EpConfig()
         cfg.uaConfig.threadCnt = 0
         cfg.uaConfig.mainThreadOnly = True
-        cfg.uaConfig.maxCalls = MAX_LEGS
+        cfg.uaConfig.maxCalls = capacity.legs
         cfg.uaConfig.userAgent = "minipbx-engine"
         cfg.logConfig.level = 4
         cfg.logConfig.consoleLevel = 0
         cfg.logConfig.filename = str(self._log_path)
         cfg.logConfig.fileFlags = pj.PJ_O_APPEND
         med = cfg.medConfig
+        med.maxMediaPorts = capacity.media_ports
         med.clockRate = 8000
         med.sndClockRate = 8000
         med.channelCount = 1

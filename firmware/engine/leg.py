@@ -40,6 +40,18 @@ _STATES = {
 }
 
 
+def audio_only() -> pj.CallOpParam:
+    """Call settings with audio and nothing else.
+
+    pjproject 2.17 adds an RFC 4103 text stream to every call by default: an
+    m=text line in every offer and answer, and a thread and two sockets per leg
+    that no phone asked for.
+    """
+    prm = pj.CallOpParam(True)
+    prm.opt.textCount = 0
+    return prm
+
+
 class LegListener(Protocol):
     def on_leg_state(self, leg: Leg) -> None: ...
 
@@ -105,7 +117,7 @@ class Leg(pj.Call):
 
     # Commands.
     def dial(self, uri: str, *, from_uri: str, headers: dict[str, str] | None = None) -> None:
-        prm = pj.CallOpParam(True)
+        prm = audio_only()
         prm.txOption.localUri = from_uri
         for name, value in (headers or {}).items():
             header = pj.SipHeader()
@@ -117,7 +129,7 @@ class Leg(pj.Call):
 
     def respond(self, status: int, reason: str = "") -> None:
         """Provisional (180/183) or final 200 answer to an incoming leg."""
-        prm = pj.CallOpParam()
+        prm = audio_only()
         prm.statusCode = status
         if reason:
             prm.reason = reason

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from firmware.config import load_config
+from firmware.config.schema import Capacity
 from firmware.engine.control import send_command
 from firmware.home import Home
 from firmware.sipedge.process import SipEdge
@@ -44,7 +45,9 @@ def office_toml(
     extensions: dict[str, tuple[str, str]] | None = None,
     extra: str = "",
     extension_keys: dict[str, list[str]] | None = None,
+    calls: int = 40,
 ) -> str:
+    legs = Capacity(calls=calls).legs
     lines = [
         "[system]",
         'name = "Test office"',
@@ -57,7 +60,10 @@ def office_toml(
         f"sip_port = {sip_port}",
         f"engine_port = {engine_port}",
         f"rtp_port_min = {rtp_port}",
-        f"rtp_port_max = {rtp_port + 200}",
+        f"rtp_port_max = {rtp_port + 2 * legs - 1}",
+        "",
+        "[capacity]",
+        f"calls = {calls}",
         "",
         "[calls]",
         f"ring_timeout = {ring_timeout}",

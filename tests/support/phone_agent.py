@@ -24,6 +24,8 @@ from typing import Any, TextIO
 
 import pjsua2 as pj
 
+from firmware.engine.leg import audio_only
+
 #: G.711 only, as the box speaks it: a codec mismatch must fail a test, not hide in transcoding.
 CODECS = ("PCMA/8000", "PCMU/8000")
 RATE = 8000
@@ -208,7 +210,7 @@ class PhoneAccount(pj.Account):
         )
         if not self.agent.schedule_auto_answer(call) and self.agent.ring:
             # A real phone rings at once, and a PBX plays ringback only once it hears 180.
-            prm = pj.CallOpParam(True)
+            prm = audio_only()
             prm.statusCode = 180
             call.answer(prm)
 
@@ -344,7 +346,7 @@ class Agent:
             self.due_answers.remove(item)
             _, call, code = item
             if not call.ended:
-                prm = pj.CallOpParam(True)
+                prm = audio_only()
                 prm.statusCode = code
                 call.answer(prm)
         for call in self.calls.values():
@@ -426,7 +428,7 @@ class Commands:
 
     def call(self, uri: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
         call = PhoneCall(self.agent, self.agent.account(), pj.PJSUA_INVALID_ID)
-        prm = pj.CallOpParam(True)
+        prm = audio_only()
         for name, value in (headers or {}).items():
             header = pj.SipHeader()
             header.hName, header.hValue = name, value
@@ -441,19 +443,19 @@ class Commands:
         return {"call": call.handle}
 
     def answer(self, call: int, code: int = 200) -> dict[str, Any]:
-        prm = pj.CallOpParam(True)
+        prm = audio_only()
         prm.statusCode = code
         self.agent.call(call).answer(prm)
         return {}
 
     def reject(self, call: int, code: int = 486) -> dict[str, Any]:
-        prm = pj.CallOpParam(True)
+        prm = audio_only()
         prm.statusCode = code
         self.agent.call(call).hangup(prm)
         return {}
 
     def hangup(self, call: int) -> dict[str, Any]:
-        self.agent.call(call).hangup(pj.CallOpParam(True))
+        self.agent.call(call).hangup(audio_only())
         return {}
 
     def dtmf(self, call: int, digits: str) -> dict[str, Any]:
