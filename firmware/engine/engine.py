@@ -20,6 +20,7 @@ import pjsua2 as pj
 from firmware.config import Config, ConfigError, load_config
 from firmware.config.inbound import Department
 from firmware.config.load import number_plan
+from firmware.config.schema import Trunk
 from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppable
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
@@ -32,7 +33,7 @@ from firmware.engine.outside import Outside
 from firmware.engine.prompts import PromptPlayer
 from firmware.engine.queueing import Queues
 from firmware.engine.scenario import ScenarioRun
-from firmware.engine.sipmsg import header, request_user, user_of
+from firmware.engine.sipmsg import Request
 from firmware.engine.states import Confirming, Dialing, Refusing
 from firmware.engine.trunks import Lines
 from firmware.engine.voicemail import Voicemail
@@ -161,22 +162,42 @@ class Engine:
             on_finished=self.finished,
         )
 
-    def _incoming(self, call_id: int, invite: str) -> None:
+    def _incoming(self, call_id: int, invite: Request) -> None:
         assert self.sip.account is not None
         a_leg = Leg(self.sip.account, role="a", listener=IGNORE, call_id=call_id)
         a_leg.call_id = a_leg.getInfo().callIdString
-        token = header(invite, "X-Minipbx-Token")
-        user = header(invite, "X-Minipbx-Auth")
-        trunk = self.lines.by_token(token) if token else self.lines.by_adapter(user or "")
-        if trunk is not None:
-            self._from_line(a_leg, invite, trunk.name)
-        elif user and self.config.extension(user) is not None:
-            self._from_extension(a_leg, invite, user)
+        who = self._identify(invite)
+        if isinstance(who, Trunk):
+            self._from_line(a_leg, invite, who.name)
+        elif who is not None:
+            self._from_extension(a_leg, invite, who)
         else:
-            log.warning("call from an unknown source refused: token %r user %r", token, user)
-            self.new_call(a_leg, caller=user or "?", dialed=request_user(invite)).start(
+            self.new_call(a_leg, caller="?", dialed=invite.request_user).start(
                 Refusing(UNKNOWN_SOURCE)
             )
+
+    def _identify(self, invite: Request) -> Trunk | str | None:
+        """The trunk or extension a call comes from, as Kamailio vouched for it; None
+        when nothing trustworthy says so. Only Kamailio sends to the engine, and it
+        sets exactly one trust header: anything else is a forgery and refused."""
+        why = ""
+        if invite.source != self.sip.edge_address:
+            why = f"not from the SIP edge ({invite.source})"
+        elif len(invite.auth) + len(invite.token) != 1:
+            why = f"{len(invite.auth)} auth and {len(invite.token)} token headers"
+        elif invite.token:
+            trunk = self.lines.by_token(invite.token[0])
+            if trunk is not None:
+                return trunk
+            why = "unknown trunk token"
+        elif (trunk := self.lines.by_adapter(invite.auth[0])) is not None:
+            return trunk
+        elif self.config.extension(invite.auth[0]) is not None:
+            return invite.auth[0]
+        else:
+            why = f"unknown user {invite.auth[0]!r}"
+        log.warning("call %s -> %s refused: %s", invite.from_user, invite.request_user, why)
+        return None
 
     def new_call(
         self, a_leg: Leg, *, caller: str, dialed: str, callee: str | None = None, **details: Any
@@ -188,8 +209,8 @@ class Engine:
         self.calls.append(call)
         return call
 
-    def _from_extension(self, a_leg: Leg, invite: str, extension: str) -> None:
-        dialed = request_user(invite)
+    def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:
+        dialed = invite.request_user
         special = self._feature(a_leg, extension, dialed)
         if special is not None:
             return
@@ -214,14 +235,14 @@ class Engine:
         else:
             call.start(Refusing(decision))
 
-    def _from_line(self, a_leg: Leg, invite: str, trunk_name: str) -> None:
+    def _from_line(self, a_leg: Leg, invite: Request, trunk_name: str) -> None:
         trunk = self.config.trunk(trunk_name)
         assert trunk is not None
         plan = number_plan(self.config)
-        caller = _readable(user_of(header(invite, "From") or ""), plan)
+        caller = _readable(invite.from_user, plan)
         owned = [n for n in self.config.numbers if n.trunk == trunk_name]
         if trunk.kind == "sip":
-            did = _readable(user_of(header(invite, "To") or ""), plan)
+            did = _readable(invite.to_user, plan)
             owned = [n for n in owned if _readable(n.number, plan) == did]
         else:
             did = _readable(owned[0].number, plan) if owned else trunk.username
@@ -330,7 +351,13 @@ class Engine:
             errors = [p.render(str(self.home.config)) for p in problems]
             log.error("reload refused:\n%s", "\n".join(errors))
             return {"ok": False, "errors": errors}
-        restart = [key for key in ("network",) if getattr(new, key) != getattr(self.config, key)]
+        problems = self.sip.limits.problems(new)
+        if problems:
+            log.error("reload refused:\n%s", "\n".join(problems))
+            return {"ok": False, "errors": problems}
+        restart = [
+            key for key in ("network", "capacity") if getattr(new, key) != getattr(self.config, key)
+        ]
         write_subscribers(self.home.sipedge_db, new)
         self.config = new
         self.lines.reload(new)
@@ -350,6 +377,11 @@ class Engine:
                 "mode": self.modes.describe(self.inbound.now()),
                 "calls": [c.status() for c in self.calls],
                 "legs_alive": len(Leg.alive),
+                "engine": {
+                    **self.sip.limits.as_dict(),
+                    "calls_configured": self.sip.capacity.calls,
+                    "legs_configured": self.sip.capacity.legs,
+                },
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "queues": self.queues.status(),
                 "line_queue": [

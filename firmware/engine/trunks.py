@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import hashlib
 import logging
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -24,8 +23,6 @@ from firmware.engine.loop import EngineLoop, Timer
 from firmware.routing.lines import LineState
 
 log = logging.getLogger(__name__)
-
-_REQUEST_URI_USER = re.compile(r"^OPTIONS sips?:([^@;>\s]+)@")
 
 
 def trunk_token(trunk: Trunk) -> str:
@@ -113,7 +110,7 @@ class Lines:
                     registration=lambda code, reason, expires: self._registered(
                         line, code, reason, expires
                     ),
-                    answered=lambda _msg, code, reason: self._answered(line, code, reason),
+                    answered=lambda _user, code, reason: self._answered(line, code, reason),
                 ),
             )
         self._ping(line)
@@ -152,11 +149,10 @@ class Lines:
             line.why_down = f"no answer to OPTIONS: {code} {reason}".strip()
         self._set(line, answering=alive)
 
-    def adapter_answered(self, request: str, code: int, reason: str) -> None:
+    def adapter_answered(self, user: str, code: int, reason: str) -> None:
         """An OPTIONS answer on the engine's own account: from an analog line's adapter."""
-        found = _REQUEST_URI_USER.search(request)
         for line in self.lines.values():
-            if found and line.trunk.kind == "fxo" and line.trunk.username == found.group(1):
+            if line.trunk.kind == "fxo" and line.trunk.username == user:
                 self._answered(line, code, reason)
 
     def _set(self, line: Line, **changes: bool) -> None:

@@ -23,16 +23,20 @@ def registered(phone_factory: Callable[[str], Phone], box: Box, number: str) -> 
     return phone
 
 
-def ring(box: Box, caller: Phone, callee: Phone, number: str) -> tuple[int, int]:
+def ring(
+    box: Box, caller: Phone, callee: Phone, number: str, headers: dict[str, str] | None = None
+) -> tuple[int, int]:
     """Places a call and waits until the caller hears ringback; returns both call handles."""
-    out = caller.call(f"sip:{number}@{box.domain}")
+    out = caller.call(f"sip:{number}@{box.domain}", headers=headers)
     incoming = callee.wait_event("incoming")
     caller.wait_heard(RU_TONE, out)
     return out, incoming["call"]
 
 
-def talk(box: Box, caller: Phone, callee: Phone, number: str) -> tuple[int, int]:
-    out, inc = ring(box, caller, callee, number)
+def talk(
+    box: Box, caller: Phone, callee: Phone, number: str, headers: dict[str, str] | None = None
+) -> tuple[int, int]:
+    out, inc = ring(box, caller, callee, number, headers)
     callee.answer(inc)
     caller.wait_state(out, "confirmed")
     caller.wait_heard(CALLEE_TONE, out)
