@@ -9,6 +9,7 @@ passes the override in, or says why there is none.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
@@ -246,6 +247,16 @@ def _render_steps(steps: list[dict[str, Any]], indent: str, lines: list[str]) ->
         for key in step.get("keys", []):
             lines.append(f"{indent}     {key['key']} -> {key['says']}")
         _render_steps(step.get("steps", []), indent + "     ", lines)
+
+
+def override_at(
+    at: datetime, *, now: datetime, status: Callable[[], dict[str, Any] | None]
+) -> tuple[ModeOverride | None, str]:
+    """The forced mode that applies at ``at``: the running box's (asked through
+    ``status`` only then) for ``now`` or later; none for a time already past."""
+    if at < now:
+        return None, "a past time: a mode forced now is not applied"
+    return running_override(status())
 
 
 def running_override(status: dict[str, Any] | None) -> tuple[ModeOverride | None, str]:

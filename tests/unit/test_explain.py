@@ -7,10 +7,12 @@ import subprocess
 import sys
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from firmware.explain_inbound import running_override
+from firmware.config import load_config
+from firmware.explain_inbound import explain_call, override_at, render, running_override
 from firmware.routing.modes import ModeOverride
 from tests.unit.offices import CITY_TRUNK, OLGA
 
@@ -107,11 +109,23 @@ def explain(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+#: The clock the box reads, fixed: an explained time is before or after it by construction.
+NOW = datetime.fromisoformat("2026-12-01T09:00:00+03:00")
+MORNING = datetime.fromisoformat("2026-12-01T10:30:00+03:00")
+
+
 def test_a_weekday_morning_call_in_words(home: Path) -> None:
-    call = ["--to", "8 495 111-00-00", "--from", "8 916 123 45 67", "--at", "2026-12-01T10:30"]
-    done = explain(home, *call)
-    assert done.returncode == 0, done.stderr
-    assert done.stdout.splitlines() == [
+    config = load_config(home / "pbx.toml")
+    override, note = override_at(MORNING, now=NOW, status=lambda: None)
+    answer = explain_call(
+        config,
+        "8 495 111-00-00",
+        caller="8 916 123 45 67",
+        at=MORNING,
+        override=override,
+        override_note=note,
+    )
+    assert render(answer).splitlines() == [
         "call to 8 495 111-00-00: +74951110000",
         "from 8 916 123 45 67: +79161234567 (mobile)",
         "at Tuesday 2026-12-01 10:30 (Europe/Moscow)",
@@ -173,6 +187,21 @@ def test_numbers_it_does_not_own_or_cannot_read(home: Path) -> None:
     bad_time = explain(home, "--to", "+74951110000", "--at", "tomorrow")
     assert bad_time.returncode == 2
     assert "--at" in bad_time.stderr
+
+
+def test_a_past_time_takes_no_forced_mode_and_asks_no_engine() -> None:
+    def engine_status() -> dict[str, Any]:
+        raise AssertionError("a past time must not ask the running box")
+
+    assert override_at(NOW, now=MORNING, status=engine_status) == (
+        None,
+        "a past time: a mode forced now is not applied",
+    )
+    forced = {"mode": {"override": {"mode": "night", "until": None}}}
+    assert override_at(MORNING, now=NOW, status=lambda: forced) == (
+        ModeOverride("night", None),
+        "forced on the running box",
+    )
 
 
 SIX_PM = "2026-12-01T18:00:00+03:00"
