@@ -75,10 +75,9 @@ class Outside:
         digits = number_for_trunk(read_number(number, plan), line.number_format, plan.region)
         uri, headers = self._engine.lines.call_uri(trunk, digits)
         shown = caller_id(self._engine.config, caller, trunk) or caller
-        host = uri.split("@", 1)[1]
         return Destination(
             uri=uri,
-            from_uri=f"<sip:{shown.lstrip('+')}@{host}>",
+            from_uri=f"<sip:{shown.lstrip('+')}@{self._engine.lines.line_host(trunk)}>",
             ring_timeout=self._engine.config.calls.ring_timeout,
             account=self._engine.lines.account_for(trunk),
             headers=headers,

@@ -197,12 +197,16 @@ class Lines:
         """The account a call on this line is placed with (None: the engine's own)."""
         return self.lines[name].account
 
+    def line_host(self, name: str) -> str:
+        """The host part of a line's calls: the provider's, or the box's own domain."""
+        trunk = self.lines[name].trunk
+        return trunk.host if trunk.kind == "sip" else self._config.system.sip_domain
+
     def call_uri(self, name: str, number: str) -> tuple[str, dict[str, str]]:
         """Where to send a call for ``number`` on a line, and the headers it needs."""
         trunk = self.lines[name].trunk
-        if trunk.kind == "sip":
-            return f"sip:{number}@{trunk.host}", {}
-        return f"sip:{number}@{self._config.system.sip_domain}", {"X-Minipbx-Line": trunk.username}
+        uri = f"sip:{number}@{self.line_host(name)}"
+        return uri, {} if trunk.kind == "sip" else {"X-Minipbx-Line": trunk.username}
 
     def by_token(self, token: str) -> Trunk | None:
         return next((t for t in self._config.trunks if trunk_token(t) == token), None)
