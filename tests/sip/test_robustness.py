@@ -5,29 +5,15 @@ from __future__ import annotations
 import os
 import signal
 import socket
-from collections.abc import Callable
 
 import pytest
 
 from tests.support.box import EXTENSIONS, Box
-from tests.support.phone import Phone, PhoneError
+from tests.support.calls import talking
+from tests.support.phone import PhoneError
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
-
-
-def talking(box: Box, phone_factory: Callable[[str], Phone]) -> tuple[Phone, Phone, int, int]:
-    alice, bob = phone_factory("alice"), phone_factory("bob")
-    alice.register(box, "101")
-    bob.register(box, "102")
-    alice.play(700)
-    bob.play(1100)
-    bob.auto_answer(200)
-    out = alice.call(f"sip:102@{box.domain}")
-    inc = bob.wait_event("incoming")["call"]
-    alice.wait_heard(1100, out)
-    bob.wait_heard(700, inc)
-    return alice, bob, out, inc
 
 
 def test_wrong_password_is_refused(box: Box, phone_factory) -> None:
