@@ -1,8 +1,10 @@
 """``minipbx run``: the whole box in the foreground, Kamailio and the engine as children.
 
 On the image systemd supervises each process; in a checkout this stands in
-for it. Ctrl-C stops everything it started; if a child dies the others are
-stopped too and the command fails, so a broken box is never half up.
+for it. Ctrl-C stops everything it started. A dead engine is restarted (with
+back-off, ``[supervisor]`` in pbx.toml) while Kamailio goes on serving
+registrations; an engine that keeps dying, or a dead Kamailio, stops the box
+and the command fails, so a broken box is never left half up in silence.
 """
 
 from __future__ import annotations
@@ -17,12 +19,19 @@ import threading
 import time
 from collections.abc import Callable
 
+from firmware.backoff import RestartBudget
 from firmware.config import Config
+from firmware.config.schema import Supervisor
 from firmware.engine.control import send_command
 from firmware.home import Home
 from firmware.sipedge.process import SipEdge
 
 log = logging.getLogger(__name__)
+
+#: How long an engine may take from its start to answering on its control socket.
+ENGINE_START_TIMEOUT = 20.0
+#: How often the children are looked at: a dead engine is noticed within this.
+WATCH_EVERY = 0.1
 
 
 class PortBusyError(RuntimeError):
@@ -81,6 +90,67 @@ def stop_process(proc: subprocess.Popen[bytes], timeout: float = 10.0) -> None:
             proc.wait()
 
 
+def exit_status(code: int) -> str:
+    return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
+
+
+class EngineKeeper:
+    """The engine under ``minipbx run``: started, watched, restarted when it dies."""
+
+    def __init__(self, home: Home, rules: Supervisor, stopping: threading.Event) -> None:
+        self.home = home
+        self.rules = rules
+        self.stopping = stopping
+        self.budget = RestartBudget(rules)
+        self.process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        """Starts the engine and waits until it answers; RuntimeError when it does not."""
+        self.process = start_engine(self.home)
+        wait_engine_ready(self.home, self.process, timeout=ENGINE_START_TIMEOUT)
+
+    def reload(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.send_signal(signal.SIGHUP)
+
+    def keep_up(self) -> bool:
+        """Restarts a dead engine; False once it died ``restart_limit`` times in the window."""
+        assert self.process is not None, "keep_up before start"
+        while self.process.poll() is not None and not self.stopping.is_set():
+            died = exit_status(self.process.returncode)
+            delay = self.budget.crashed(time.monotonic())
+            if delay is None:
+                log.critical(
+                    "the engine died %d times within %g s (last: %s); giving up, stopping the box",
+                    self.budget.recent,
+                    self.rules.restart_window,
+                    died,
+                )
+                return False
+            log.error(
+                "the engine died (%s); restarting it in %g s (%d of %d deaths within %g s)",
+                died,
+                delay,
+                self.budget.recent,
+                self.rules.restart_limit,
+                self.rules.restart_window,
+            )
+            if self.stopping.wait(delay):
+                break
+            try:
+                self.start()
+            except RuntimeError as exc:
+                log.error("the restarted engine failed: %s", exc)
+                stop_process(self.process)
+            else:
+                log.warning("the engine is back (pid %d)", self.process.pid)
+        return True
+
+    def stop(self) -> None:
+        if self.process is not None:
+            stop_process(self.process)
+
+
 def run_box(config: Config, home: Home, *, on_ready: Callable[[], None]) -> int:
     check_ports_free(config)
     home.run_dir.mkdir(parents=True, exist_ok=True)
@@ -89,19 +159,18 @@ def run_box(config: Config, home: Home, *, on_ready: Callable[[], None]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     edge.start()
-    engine = start_engine(home)
+    engine = EngineKeeper(home, config.supervisor, stopping)
     try:
-        wait_engine_ready(home, engine, timeout=20.0)
+        engine.start()
         on_ready()
-        signal.signal(signal.SIGHUP, lambda *_: engine.send_signal(signal.SIGHUP))
-        while not stopping.wait(0.5):
-            if engine.poll() is not None:
-                log.error("the engine stopped (status %s); stopping the box", engine.returncode)
+        signal.signal(signal.SIGHUP, lambda *_: engine.reload())
+        while not stopping.wait(WATCH_EVERY):
+            if not engine.keep_up():
                 return 1
             if edge.poll() is not None:
                 log.error("kamailio stopped; stopping the box:\n%s", edge.log_tail())
                 return 1
         return 0
     finally:
-        stop_process(engine)
+        engine.stop()
         edge.stop()

@@ -129,6 +129,24 @@ class Calls(Section):
     tone_timeout: Seconds = Field(
         10, description="how long a busy or congestion tone plays before the call is released"
     )
+    max_per_extension: int = Field(
+        4, ge=1, le=60, description="simultaneous calls one extension may place, of every kind"
+    )
+
+
+class Supervisor(Section):
+    """How ``minipbx run`` restarts a crashed engine: soon, then slower, then never.
+
+    A crash loop (a bad disk, a bug hit by every call) must not spin the CPU
+    nor hide behind restarts for ever: after ``restart_limit`` crashes within
+    ``restart_window`` seconds the box stops and says why.
+    """
+
+    restart_delay: float = Field(0, ge=0, le=60, description="wait before the first restart")
+    restart_backoff: Seconds = Field(1, description="wait before the second; doubles after")
+    restart_backoff_max: Seconds = Field(30, description="longest wait between restarts")
+    restart_limit: int = Field(5, ge=1, le=100, description="crashes in the window that stop")
+    restart_window: Seconds = Field(300, description="seconds over which crashes are counted")
 
 
 NUMBER_CLASSES = ("local", "long_distance", "mobile", "international", "service")
@@ -234,6 +252,9 @@ class Extension(Section):
     device: str = Field("sip", pattern=r"^(sip|fxs:[0-9]+|dect:[0-9]+)$")
     caller_id: CallerId | None = None
     outbound: Outbound | None = None
+    max_calls: int | None = Field(
+        None, ge=1, le=60, description="simultaneous calls placed; default [calls]"
+    )
     voicemail_pin: Pin | None = None
     dnd: bool = Field(False, description="do not disturb: never rung by departments and queues")
 
@@ -255,6 +276,7 @@ class Config(Section):
     network: Network = Network()
     capacity: Capacity = Capacity()
     calls: Calls = Calls()
+    supervisor: Supervisor = Supervisor()
     dialing: Dialing = Dialing()
     outbound: Outbound = Outbound()
     line_queue: LineQueue = LineQueue()
@@ -285,3 +307,7 @@ class Config(Section):
     def outbound_for(self, extension: Extension) -> Outbound:
         """An extension's own rules, or the box's defaults in [outbound]."""
         return extension.outbound or self.outbound
+
+    def call_cap_for(self, extension: Extension) -> int:
+        """How many calls an extension may place at once: its own cap, or the box's."""
+        return extension.max_calls or self.calls.max_per_extension

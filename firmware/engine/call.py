@@ -137,7 +137,14 @@ class Call:
     """One anchored call from its arrival to the moment both legs are gone."""
 
     def __init__(
-        self, ctx: CallContext, a_leg: Leg, *, caller: str, dialed: str, record: int
+        self,
+        ctx: CallContext,
+        a_leg: Leg,
+        *,
+        caller: str,
+        dialed: str,
+        record: int,
+        direction: str = "internal",
     ) -> None:
         self.ctx = ctx
         self.a_leg: Leg | EndedLeg = a_leg
@@ -152,6 +159,8 @@ class Call:
         self.caller = caller
         self.dialed = dialed
         self.record = record
+        #: As in the call record: internal, outbound (for an extension) or inbound (from a line).
+        self.direction = direction
         self.trunks: list[str] = []
         self.digits = ""
         self.state: State | None = None

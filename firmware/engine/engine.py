@@ -22,6 +22,7 @@ from firmware.config.inbound import Department
 from firmware.config.load import number_plan
 from firmware.config.schema import Trunk
 from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppable
+from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.inbound import Inbound
@@ -85,6 +86,7 @@ class Engine:
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
         self.outside = Outside(self)
         self.calls: list[Call] = []
+        self.caps = CallCaps(calls=lambda: self.calls, config=lambda: self.config)
         self.control = ControlServer(home.control_socket, self.loop, self._command)
         self.prompts = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
         self.voicemail = Voicemail(
@@ -205,16 +207,24 @@ class Engine:
         record = self.records.open(
             call_id=a_leg.call_id, caller=caller, callee=callee or dialed, dialed=dialed, **details
         )
-        call = Call(self._context(), a_leg, caller=caller, dialed=dialed, record=record)
+        direction = str(details.get("direction", "internal"))
+        call = Call(
+            self._context(), a_leg, caller=caller, dialed=dialed, record=record, direction=direction
+        )
         self.calls.append(call)
         return call
 
     def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:
         dialed = invite.request_user
+        decision = route_dialed(self.config, caller=extension, dialed=dialed)
+        capped = self.caps.refusal(extension, decision)
+        if capped is not None:
+            log.warning("call from %s to %s refused: %s", extension, dialed, capped.why)
+            self.new_call(a_leg, caller=extension, dialed=dialed).start(Refusing(capped))
+            return
         special = self._feature(a_leg, extension, dialed)
         if special is not None:
             return
-        decision = route_dialed(self.config, caller=extension, dialed=dialed)
         if isinstance(decision, CallOut):
             call = self.new_call(
                 a_leg,

@@ -45,7 +45,7 @@ class Outside:
         extension = self._engine.config.extension(call.caller)
         if not out.emergency and extension is not None:
             rules = self._engine.config.outbound_for(extension)
-            active = sum(1 for c in self._engine.calls if c.caller == call.caller and c.trunks)
+            active = sum(1 for c in self._engine.caps.placed_by(call.caller) if c.trunks)
             hour = self._engine.records.outbound_since(call.caller, now() - timedelta(hours=1))
             refusal = limit_refusal(rules, active=active, last_hour=hour)
             if refusal is not None:

@@ -14,6 +14,7 @@ import phonenumbers as pn
 from firmware.config.load import number_plan
 from firmware.config.schema import Config, Extension, Outbound
 from firmware.routing.dialplan import RingExtension, route_call
+from firmware.routing.limits import over_limit
 from firmware.routing.numbers import NumberClass, NumberError, ReadNumber, read_number
 from firmware.routing.outcome import Disposition, Refusal
 from firmware.routing.toneplans import Tone
@@ -98,11 +99,10 @@ def _emergency_trunks(config: Config, extension: Extension | None) -> tuple[str,
 
 def limit_refusal(rules: Outbound, *, active: int, last_hour: int) -> Refusal | None:
     """Toll-fraud limits: a stolen password must not become a night of premium calls."""
-    if active >= rules.max_calls:
-        why = f"limit of {rules.max_calls} simultaneous outside calls reached"
-    elif last_hour >= rules.max_per_hour:
-        why = f"limit of {rules.max_per_hour} outside calls per hour reached"
-    else:
+    why = over_limit(rules.max_calls, active, "simultaneous outside calls") or over_limit(
+        rules.max_per_hour, last_hour, "outside calls per hour"
+    )
+    if why is None:
         return None
     return Refusal(
         403, "Forbidden", Tone.CONGESTION, Disposition.FAILED, why, prompt="limit_reached"

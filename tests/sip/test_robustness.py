@@ -5,29 +5,15 @@ from __future__ import annotations
 import os
 import signal
 import socket
-from collections.abc import Callable
 
 import pytest
 
 from tests.support.box import EXTENSIONS, Box
-from tests.support.phone import Phone, PhoneError
+from tests.support.calls import talking
+from tests.support.phone import PhoneError
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
-
-
-def talking(box: Box, phone_factory: Callable[[str], Phone]) -> tuple[Phone, Phone, int, int]:
-    alice, bob = phone_factory("alice"), phone_factory("bob")
-    alice.register(box, "101")
-    bob.register(box, "102")
-    alice.play(700)
-    bob.play(1100)
-    bob.auto_answer(200)
-    out = alice.call(f"sip:102@{box.domain}")
-    inc = bob.wait_event("incoming")["call"]
-    alice.wait_heard(1100, out)
-    bob.wait_heard(700, inc)
-    return alice, bob, out, inc
 
 
 def test_wrong_password_is_refused(box: Box, phone_factory) -> None:
@@ -188,3 +174,34 @@ def test_a_full_engine_refuses_the_next_call_with_congestion(box_factory, phone_
         "no free channel in the engine",
     )
     assert alice.events("call_state")[-1]["state"] == "confirmed"
+
+
+def test_an_extension_at_its_call_cap_is_refused_at_once_and_others_still_connect(
+    box_factory, phone_factory
+) -> None:
+    """Two calls to unknown numbers hold two of the wheel's 4 legs; the third is refused
+    without a leg held for a tone, so 102 and 103 still get the other two."""
+    box = box_factory(tone_timeout=8, extension_keys={"101": ["max_calls = 2"]})
+    alice = phone_factory("ivan")
+    alice.register(box, "101")
+    held = [alice.call(f"sip:{number}@{box.domain}") for number in ("555", "556")]
+    for call in held:
+        alice.wait_heard(950, call, last_s=0.3)
+    capped = alice.call(f"sip:557@{box.domain}")
+    ended = alice.wait_state(capped, "disconnected")
+    assert (ended["code"], ended["reason"]) == (486, "Call Limit Reached")
+    assert [e["state"] for e in alice.events("call_state") if e["call"] == capped] == [
+        "calling",
+        "disconnected",
+    ], "no early media, nothing played: the refusal holds no leg"
+
+    talking(box, phone_factory, "102", "103")
+    states = {e["state"] for e in alice.events("call_state") if e["call"] in held}
+    assert "disconnected" not in states, "101's two calls were still holding their legs"
+    refused = next(r for r in box.closed_calls(1) if r["callee"] == "557")
+    assert (refused["caller"], refused["disposition"], refused["sip_status"]) == (
+        "101",
+        "busy",
+        486,
+    )
+    assert refused["reason"] == "limit of 2 simultaneous calls reached"

@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 
 from firmware.config.sample import write_sample_if_missing
+from firmware.engine.control import send_command
 from firmware.home import Home
-from tests.support.box import office_toml
+from tests.support.box import Box, office_toml
+from tests.support.calls import connect, talking
 from tests.support.net import free_port
+from tests.support.phone import SCALE
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
@@ -75,3 +81,108 @@ def test_first_run_writes_the_sample_office_once(tmp_path: Path) -> None:
     assert oct(config.stat().st_mode & 0o777) == "0o600"
     assert not write_sample_if_missing(config)
     assert config.read_text() == written
+
+
+#: The issue's requirement: from the engine's death to the next call answered.
+BACK_WITHIN = 5.0 * SCALE
+
+
+class RunningBox:
+    """``minipbx run`` on a test box's home: the supervisor under test, not the Box fixture's."""
+
+    def __init__(self, box: Box, output: Path) -> None:
+        self.box = box
+        self.output = output
+        self.process = start(box.root, output)
+        wait_until(lambda: "is up" in self.printed(), timeout=30 * SCALE, what="minipbx run")
+
+    def printed(self) -> str:
+        return self.output.read_text(errors="replace")
+
+    def engine_pid(self) -> int:
+        """The engine child of the supervisor (Kamailio's processes are the others)."""
+
+        def engine() -> int | None:
+            for pid in descendants(self.process.pid):
+                try:
+                    if b"engine" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                        return pid
+                except OSError:
+                    continue
+            return None
+
+        return wait_until(engine, timeout=5 * SCALE, what="the engine process")
+
+    def engine_up(self) -> bool:
+        try:
+            return bool(send_command(self.box.home.control_socket, {"cmd": "status"}).get("ok"))
+        except OSError:
+            return False
+
+    def stop(self) -> None:
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        self.process.wait(30)
+
+
+@pytest.fixture
+def run_box(tmp_path: Path) -> Iterator[Callable[..., RunningBox]]:
+    """Starts ``minipbx run`` boxes with the given ``[supervisor]`` keys; all stopped after."""
+    running: list[RunningBox] = []
+
+    def make(**supervisor: float) -> RunningBox:
+        keys = "".join(f"{key} = {value}\n" for key, value in supervisor.items())
+        box = Box(tmp_path / f"home{len(running)}", options={"extra": f"\n[supervisor]\n{keys}"})
+        running.append(RunningBox(box, tmp_path / f"run{len(running)}.out"))
+        return running[-1]
+
+    yield make
+    for box in running:
+        box.stop()
+
+
+def test_a_killed_engine_is_restarted_and_takes_calls_again_within_5_s(
+    run_box, phone_factory
+) -> None:
+    running = run_box()
+    box = running.box
+    alice, bob, out, _ = talking(box, phone_factory)
+    first = running.engine_pid()
+    os.kill(first, signal.SIGKILL)
+    killed = time.monotonic()
+    alice.hangup(out)
+
+    wait_until(running.engine_up, timeout=BACK_WITHIN, what="the engine to be restarted")
+    again, inc = connect(box, alice, bob, "102")
+    answered = next(
+        e["t"]
+        for e in alice.events("call_state")
+        if e["call"] == again and e["state"] == "confirmed"
+    )
+    print(f"engine SIGKILL to the next call answered: {answered - killed:.2f} s")
+    assert answered - killed <= BACK_WITHIN
+    assert running.engine_pid() != first
+    assert "the engine died (killed by signal 9); restarting it" in running.printed()
+    bob.hangup(inc)
+    interrupted, redialed = box.closed_calls(2)
+    assert (interrupted["disposition"], interrupted["hangup_by"]) == ("interrupted", "system")
+    assert (redialed["disposition"], redialed["hangup_by"]) == ("answered", "callee")
+
+
+def test_kamailio_registers_phones_while_the_engine_is_down_and_a_crash_loop_stops_the_box(
+    run_box, phone_factory
+) -> None:
+    running = run_box(restart_delay=3 * SCALE, restart_limit=2)
+    started = descendants(running.process.pid)
+    os.kill(running.engine_pid(), signal.SIGKILL)
+    wait_until(lambda: not running.engine_up(), timeout=5 * SCALE, what="the engine to be gone")
+    phone_factory("ext103").register(running.box, "103")
+    assert not running.engine_up(), "the registration must have been served in the gap"
+    wait_until(running.engine_up, timeout=10 * SCALE, what="the engine after its restart delay")
+
+    os.kill(running.engine_pid(), signal.SIGKILL)
+    assert running.process.wait(10 * SCALE) == 1
+    assert "the engine died 2 times within 300 s (last: killed by signal 9); giving up" in (
+        running.printed()
+    )
+    assert not [pid for pid in started if alive(pid)]
