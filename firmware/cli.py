@@ -137,11 +137,15 @@ def _version() -> int:
 
 
 def _engine(home: Home, args: argparse.Namespace) -> int:
+    from firmware.config.last_good import load_for_engine
     from firmware.engine.endpoint import CapacityError
     from firmware.engine.engine import Engine
 
-    config = _load(home.config)
-    if config is None:
+    try:
+        config = load_for_engine(home.config, home.last_good_config)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        print(f"minipbx: {home.config} refused, no last good copy to serve with", file=sys.stderr)
         return 1
     try:
         Engine(config, home).run()

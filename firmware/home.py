@@ -20,6 +20,11 @@ class Home:
         return self.root / "pbx.toml"
 
     @property
+    def last_good_config(self) -> Path:
+        """The last pbx.toml the engine accepted (firmware/config/last_good.py)."""
+        return self.root / "pbx.last-good.toml"
+
+    @property
     def store(self) -> Path:
         return self.root / "pbx.db"
 

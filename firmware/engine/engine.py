@@ -17,7 +17,7 @@ from typing import Any
 
 import pjsua2 as pj
 
-from firmware.config import Config, ConfigError, load_config
+from firmware.config import Config, ConfigError, last_good, load_config
 from firmware.config.inbound import Department
 from firmware.config.load import number_plan
 from firmware.config.schema import Trunk
@@ -368,6 +368,7 @@ class Engine:
         restart = [
             key for key in ("network", "capacity") if getattr(new, key) != getattr(self.config, key)
         ]
+        last_good.keep(text, self.home.last_good_config)
         write_subscribers(self.home.sipedge_db, new)
         self.config = new
         self.lines.reload(new)

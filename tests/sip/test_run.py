@@ -186,3 +186,25 @@ def test_kamailio_registers_phones_while_the_engine_is_down_and_a_crash_loop_sto
         running.printed()
     )
     assert not [pid for pid in started if alive(pid)]
+
+
+def test_an_engine_restarted_over_a_broken_pbx_toml_serves_with_the_last_good_one(
+    run_box, phone_factory
+) -> None:
+    """The installer saved a broken file and did not reload; then the engine crashed."""
+    running = run_box()
+    box = running.box
+    alice, bob, out, inc = talking(box, phone_factory)
+    alice.hangup(out)
+    bob.wait_state(inc, "disconnected")
+    box.home.config.write_text("[system\nsip_domain = ", encoding="utf-8")
+    os.kill(running.engine_pid(), signal.SIGKILL)
+    wait_until(
+        lambda: (
+            "serving with the last good configuration" in running.printed() and running.engine_up()
+        ),
+        timeout=BACK_WITHIN,
+        what="the engine back on the last good pbx.toml",
+    )
+    connect(box, alice, bob, "102")
+    assert "pbx.toml:1: (syntax)" in running.printed()
