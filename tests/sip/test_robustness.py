@@ -179,8 +179,8 @@ def test_a_full_engine_refuses_the_next_call_with_congestion(box_factory, phone_
 def test_an_extension_at_its_call_cap_is_refused_at_once_and_others_still_connect(
     box_factory, phone_factory
 ) -> None:
-    """Two calls to unknown numbers hold two of the wheel's 4 legs; the third is refused
-    without a leg held for a tone, so 102 and 103 still get the other two."""
+    """Two calls to unknown numbers hold a leg each for their announcement; the third is
+    refused at once, holding no leg for a tone, and 102 and 103 still connect."""
     box = box_factory(tone_timeout=8, extension_keys={"101": ["max_calls = 2"]})
     alice = phone_factory("ivan")
     alice.register(box, "101")
