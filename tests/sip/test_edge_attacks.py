@@ -261,13 +261,12 @@ def test_data_and_logs_are_the_box_s_own_and_hold_no_credentials(box: Box, tmp_p
             cwd=tmp_path,
         )
     with Attacker("127.0.0.4") as mallory:
-        broken = options(
-            mallory.source,
-            box.sip_port,
-            from_line="From: <sip:a@x>;tag=1",
-            extra=b'Authorization: Digest username="101", response="0123abcd"\r\nCSeq: x\r\n',
-        )
-        mallory.send(broken, box.sip_port, timeout=0.3)
+        # A Via the core cannot parse: Kamailio's core would log the whole message.
+        unparsable = (
+            f"REGISTER sip:127.0.0.1:{box.sip_port} SIP/2.0\r\nVia: nonsense\r\n"
+            'Authorization: Digest username="101", response="0123abcd"\r\n\r\n'
+        ).encode()
+        mallory.send(unparsable, box.sip_port, timeout=0.3)
     assert box.edge is not None
     home = box.home
     files = [home.store, home.sipedge_db, box.edge.log_path]
@@ -277,4 +276,4 @@ def test_data_and_logs_are_the_box_s_own_and_hold_no_credentials(box: Box, tmp_p
     assert oct(home.run_dir.stat().st_mode & 0o777) == "0o700"
     log = box.edge.log_path.read_text()
     assert "wrong credentials for 101" in log
-    assert "Authorization" not in log and "0123abcd" not in log
+    assert "0123abcd" not in log and 'username="101"' not in log
