@@ -8,7 +8,7 @@ cd "$(dirname "$0")"
 DEBIAN_PACKAGES=(
   kamailio kamailio-sqlite-modules kamailio-presence-modules
   sip-tester baresip-core libportaudio2 sqlite3 python3-venv
-  espeak-ng sox
+  espeak-ng sox sipvicious sipsak
   # to build the engine's pjsua2 binding (images/pjproject/), once per machine
   build-essential swig libssl-dev uuid-dev python3-dev patch xz-utils
 )

@@ -7,11 +7,14 @@ import json
 import logging
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from firmware.config import Config, ConfigError, load_config
 from firmware.config.sample import write_sample_if_missing
 from firmware.home import Home
+
+if TYPE_CHECKING:
+    from firmware.sipedge.bans import Bans
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -48,8 +51,12 @@ def main(argv: list[str] | None = None) -> int:
         "--at", metavar="ISO-TIME", help="when (default now; no zone: the box's time zone)"
     )
     explain.add_argument("--json", action="store_true", help="print a JSON object")
-    status = commands.add_parser("status", help="the running box: calls in progress")
+    status = commands.add_parser("status", help="the running box: calls in progress, bans")
     status.add_argument("--json", action="store_true", help="print a JSON object")
+    bans = commands.add_parser("bans", help="source addresses banned and extensions locked")
+    bans.add_argument("--json", action="store_true", help="print a JSON object")
+    unban = commands.add_parser("unban", help="lift a ban on an address or a lock on an extension")
+    unban.add_argument("target", metavar="ADDRESS|EXTENSION")
     report = commands.add_parser("report", help="analytics over the stored calls")
     report.add_argument("what", choices=["scenarios"], help="scenarios: call scenario passes")
     report.add_argument(
@@ -80,6 +87,8 @@ def main(argv: list[str] | None = None) -> int:
         "config": _config_check,
         "reload": _reload,
         "status": _status,
+        "bans": _bans,
+        "unban": _unban,
         "number": _number,
         "explain": _explain,
         "report": _report,
@@ -312,9 +321,12 @@ def _status(home: Home, args: argparse.Namespace) -> int:
     except OSError as exc:
         print(f"minipbx: the engine is not running ({home.control_socket}: {exc})", file=sys.stderr)
         return 1
+    edge = _edge_bans(home)
     if args.json:
+        answer["sip_edge"] = edge.as_json() if not isinstance(edge, str) else {"error": edge}
         print(json.dumps(answer, indent=2, ensure_ascii=False))
         return 0
+    _print_bans(edge)
     mode, engine = answer["mode"], answer["engine"]
     print(
         f"engine: pjproject {engine['pjproject']}, {answer['legs_alive']}/"
@@ -339,6 +351,53 @@ def _status(home: Home, args: argparse.Namespace) -> int:
     for call in calls:
         legs = ", ".join(f"{leg['role']} rx {leg['rx_packets']} pkt" for leg in call["legs"])
         print(f"  {call['caller']} -> {call['dialed']}: {call['state']} ({legs})")
+    return 0
+
+
+def _edge_bans(home: Home) -> Bans | str:
+    """The edge's bans, or why they cannot be read (Kamailio down)."""
+    from firmware.sipedge.bans import read_bans
+    from firmware.sipedge.rpc import KamailioRpcError, rpc_socket
+
+    try:
+        return read_bans(rpc_socket(home.run_dir))
+    except (OSError, KamailioRpcError) as exc:
+        return f"kamailio does not answer ({exc})"
+
+
+def _print_bans(edge: Bans | str) -> None:
+    if isinstance(edge, str):
+        print(f"bans: unknown, {edge}")
+        return
+    for address, why in edge.addresses.items():
+        print(f"banned: {address} ({why})")
+    for extension in edge.extensions:
+        print(f"locked: extension {extension}")
+
+
+def _bans(home: Home, args: argparse.Namespace) -> int:
+    edge = _edge_bans(home)
+    if isinstance(edge, str):
+        print(f"minipbx: {edge}", file=sys.stderr)
+        return 1
+    if args.json:
+        print(json.dumps(edge.as_json(), indent=2))
+    elif not edge.addresses and not edge.extensions:
+        print("no address is banned and no extension locked")
+    else:
+        _print_bans(edge)
+    return 0
+
+
+def _unban(home: Home, args: argparse.Namespace) -> int:
+    from firmware.sipedge.bans import lift
+    from firmware.sipedge.rpc import KamailioRpcError, rpc_socket
+
+    try:
+        print(f"minipbx: {lift(rpc_socket(home.run_dir), args.target)}")
+    except (OSError, KamailioRpcError) as exc:
+        print(f"minipbx: {exc}", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -45,17 +45,19 @@ ring_timeout = 30          # seconds a phone rings before the call counts as not
 
 
 _INBOUND = """\
-# The city number arrives on the provider's SIP trunk. Put your provider's
-# registrar, account and password here; until then `minipbx status` shows the
-# trunk as down, and calls inside the office work as ever.
-[[trunks]]
-name = "city"
-kind = "sip"
-host = "sip.provider.example"
-username = "74951110000"
-password = "{trunk_password}"
-channels = 2
-caller_id = "+74951110000"
+# DISABLED until you fill it in: the city number arrives on your provider's SIP
+# trunk. Remove the leading "# " from the [[trunks]] block below and from the
+# [[numbers]] block at the end, put in your provider's registrar, account and
+# password, check with `minipbx config check`, then `minipbx reload`. Until
+# then calls inside the office work as ever and no registration is attempted.
+# [[trunks]]
+# name = "city"
+# kind = "sip"
+# host = "REGISTRAR-OF-YOUR-PROVIDER"
+# username = "74951110000"
+# password = "{trunk_password}"
+# channels = 2
+# caller_id = "+74951110000"
 
 # Operating modes: day Mon-Fri 09:00-18:00, lunch 13:00-14:00, night otherwise.
 # Reception (an admin) forces one with *801 (day), *802 (lunch), *803 (night); *800 releases.
@@ -108,10 +110,11 @@ steps = [
   {{ kind = "voicemail", mailbox = "100" }},
 ]
 
-[[numbers]]
-number = "+7 495 111-00-00"
-trunk = "city"
-scenarios = {{ day = "day", lunch = "lunch", night = "night" }}
+# DISABLED with the trunk above: remove the "# " once the trunk is filled in.
+# [[numbers]]
+# number = "+7 495 111-00-00"
+# trunk = "city"
+# scenarios = {{ day = "day", lunch = "lunch", night = "night" }}
 """
 
 

@@ -149,6 +149,51 @@ class Supervisor(Section):
     restart_window: Seconds = Field(300, description="seconds over which crashes are counted")
 
 
+#: User-Agents of SIP scanners and password crackers seen on the internet; a request
+#: carrying one bans its source at once. Letters, digits, space, _ / - only: each is
+#: matched as a plain substring, case-insensitively.
+SCANNER_USER_AGENTS = [
+    "friendly-scanner",
+    "sipvicious",
+    "sipcli",
+    "VaxSIPUserAgent",
+    "sundayddr",
+    "iWar",
+    "SIVuS",
+    "sip-scan",
+    "sipscan",
+    "pplsip",
+    "smap",
+]
+UserAgentWord = Annotated[str, Field(pattern=r"^[A-Za-z0-9 _/-]{3,40}$")]
+
+
+class Security(Section):
+    """How the SIP edge holds against guessing, floods and idle TCP; tests set short ones."""
+
+    auth_failures: int = Field(
+        10, ge=1, le=1000, description="failed authentications that ban their source address"
+    )
+    auth_window: int = Field(
+        60, ge=1, le=86400, description="seconds a failed authentication is counted for"
+    )
+    ban_time: int = Field(1800, ge=1, le=604800, description="seconds a source stays banned")
+    lock_sources: int = Field(
+        3, ge=2, le=1000, description="addresses failing on one extension that lock it"
+    )
+    flood_requests: int = Field(
+        30, ge=5, le=100000, description="requests per flood_interval that ban a source"
+    )
+    flood_interval: int = Field(2, ge=1, le=60, description="seconds pike samples over")
+    tcp_idle_timeout: int = Field(
+        30, ge=2, le=3600, description="seconds an idle or half-sent TCP connection is kept"
+    )
+    tcp_max_connections: int = Field(1024, ge=16, le=16384)
+    scanner_user_agents: list[UserAgentWord] = Field(
+        default_factory=lambda: list(SCANNER_USER_AGENTS)
+    )
+
+
 NUMBER_CLASSES = ("local", "long_distance", "mobile", "international", "service")
 NumberClassName = Literal["local", "long_distance", "mobile", "international", "service"]
 CallerId = Annotated[str, Field(pattern=r"^\+?[0-9]{3,16}$")]
@@ -288,6 +333,7 @@ class Config(Section):
     menus: list[Menu] = []
     scenarios: list[Scenario] = []
     voicemail: Voicemail = Voicemail()
+    security: Security = Security()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

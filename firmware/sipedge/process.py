@@ -7,12 +7,15 @@ import os
 import shutil
 import signal
 import subprocess
+import threading
 import time
 from pathlib import Path
 
 from firmware.config import Config
+from firmware.sipedge.logfile import start_log_pump
 from firmware.sipedge.probe import options_ping
 from firmware.sipedge.render import render_kamailio_cfg
+from firmware.sipedge.rpc import rpc_socket
 from firmware.sipedge.subscribers import write_subscribers
 
 
@@ -29,7 +32,9 @@ class SipEdge:
         self.db_path = db_path
         self.cfg_path = run_dir / "kamailio.cfg"
         self.log_path = run_dir / "kamailio.log"
+        self.rpc_socket = rpc_socket(run_dir)
         self._process: subprocess.Popen[bytes] | None = None
+        self._log_pump: threading.Thread | None = None
 
     @property
     def address(self) -> tuple[str, int]:
@@ -37,9 +42,12 @@ class SipEdge:
 
     def prepare(self) -> None:
         """Writes the config and subscribers, and has Kamailio check the config."""
-        self.run_dir.mkdir(parents=True, exist_ok=True)
+        self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+        self.run_dir.chmod(0o700)
         write_subscribers(self.db_path, self.config)
-        self.cfg_path.write_text(render_kamailio_cfg(self.config, db_path=self.db_path))
+        self.cfg_path.write_text(
+            render_kamailio_cfg(self.config, db_path=self.db_path, rpc_socket=self.rpc_socket)
+        )
         check = subprocess.run(
             [_kamailio(), "-c", "-f", str(self.cfg_path)],
             capture_output=True,
@@ -50,16 +58,18 @@ class SipEdge:
             raise SipEdgeError(f"kamailio refused its config:\n{check.stderr[-2000:]}")
 
     def start(self, *, ready_timeout: float = 10.0) -> None:
+        """Starts Kamailio; every file it creates (WAL, the RPC socket) is the box's only."""
         self.prepare()
-        log = self.log_path.open("ab")
         self._process = subprocess.Popen(
             [_kamailio(), "-DD", "-E", "-f", str(self.cfg_path), "-m", "32", "-M", "4"],
             stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
             start_new_session=True,
+            umask=0o077,
         )
-        log.close()
+        assert self._process.stdout is not None
+        self._log_pump = start_log_pump(self._process.stdout, self.log_path)
         self._wait_ready(ready_timeout)
 
     def _wait_ready(self, timeout: float) -> None:
@@ -104,6 +114,9 @@ class SipEdge:
             except subprocess.TimeoutExpired:
                 continue
         _reap_group(proc.pid)
+        if self._log_pump is not None:
+            self._log_pump.join(timeout)
+            self._log_pump = None
 
 
 def _reap_group(pgid: int) -> None:

@@ -16,7 +16,10 @@ _ENV = jinja2.Environment(
 )
 
 
-def render_kamailio_cfg(config: Config, *, db_path: Path, children: int = 2) -> str:
+def render_kamailio_cfg(
+    config: Config, *, db_path: Path, rpc_socket: Path, children: int = 2
+) -> str:
+    """``rpc_socket`` is the jsonrpcs control socket (0600) the CLI reads bans through."""
     net = config.network
     return _ENV.get_template("kamailio.cfg.j2").render(
         sip_domain=config.system.sip_domain,
@@ -24,5 +27,8 @@ def render_kamailio_cfg(config: Config, *, db_path: Path, children: int = 2) -> 
         sip_port=net.sip_port,
         engine_port=net.engine_port,
         db_path=db_path.resolve(),
+        rpc_socket=rpc_socket.resolve(),
         children=children,
+        s=config.security,
+        scanner_re="|".join(config.security.scanner_user_agents),
     )

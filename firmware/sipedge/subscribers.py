@@ -12,6 +12,7 @@ import sqlite3
 from pathlib import Path
 
 from firmware.config import Config
+from firmware.store.db import make_private
 
 #: Kamailio's own tables for digest auth, as its auth_db module expects them.
 AUTH_SCHEMA = [
@@ -82,6 +83,7 @@ def accounts(config: Config) -> list[tuple[str, str]]:
 def write_subscribers(db_path: Path, config: Config) -> None:
     """Replaces every subscriber in one transaction: Kamailio never sees half a change."""
     realm = config.system.sip_domain
+    make_private(db_path)
     conn = sqlite3.connect(db_path, timeout=5.0, isolation_level=None)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
@@ -99,4 +101,3 @@ def write_subscribers(db_path: Path, config: Config) -> None:
         conn.execute("COMMIT")
     finally:
         conn.close()
-    db_path.chmod(0o600)

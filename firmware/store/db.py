@@ -6,6 +6,8 @@ and keeps committed rows safe when power is cut.
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
 from pathlib import Path
 
@@ -143,8 +145,22 @@ MIGRATIONS: list[str] = [
 ]
 
 
+def make_private(path: Path) -> None:
+    """Creates ``path`` readable by the box's user only, and keeps it and its WAL files so.
+
+    The store holds who called whom, the voicemail index and the audit trail.
+    SQLite gives new -wal and -shm files the mode of the database file.
+    """
+    os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
+    for name in (path.name, f"{path.name}-wal", f"{path.name}-shm"):
+        with contextlib.suppress(FileNotFoundError):
+            (path.parent / name).chmod(0o600)
+
+
 def connect(path: str | Path) -> sqlite3.Connection:
     """Opens the store, creating and migrating it as needed."""
+    if str(path) != ":memory:":
+        make_private(Path(path))
     conn = sqlite3.connect(path, timeout=5.0, isolation_level=None)
     conn.row_factory = sqlite3.Row
     conn.execute("PRAGMA journal_mode=WAL")
