@@ -44,9 +44,7 @@ def test_a_trust_header_folded_into_another_does_not_make_101_into_100(
     assert box.command("status")["mode"]["override"] is None
 
 
-def test_a_trust_header_in_another_spelling_is_refused_at_the_edge(
-    box: Box, phone_factory
-) -> None:
+def test_a_trust_header_in_another_spelling_is_refused_at_the_edge(box: Box, phone_factory) -> None:
     ivan, olga = (registered(phone_factory, box, n) for n in ("101", "102"))
     out = ivan.call(f"sip:102@{box.domain}", headers={"x-minipbx-AUTH": "100"})
     assert ivan.wait_state(out, "disconnected")["code"] == 400
