@@ -17,6 +17,7 @@ import pjsua2 as pj
 from firmware.config.schema import Config
 from firmware.engine.capacity import BindingLimits, raise_open_files
 from firmware.engine.sipmsg import Request, request_user_sent
+from firmware.sipedge.logfile import BACKUPS, MAX_BYTES, PrivateRotatingFile, redact
 
 log = logging.getLogger(__name__)
 
@@ -79,12 +80,36 @@ class CapacityError(RuntimeError):
     """pbx.toml asks for more than this engine's binding holds."""
 
 
+class PjsuaLog(pj.LogWriter):
+    """pjsua's own log into a rotated 0600 file, credentials cut, like Kamailio's.
+
+    At level 3 pjsua logs its warnings and state changes, not whole SIP
+    messages (level 4 and up would write a trunk's digest responses and cost a
+    Python call per message under load). With ``mainThreadOnly`` pjsua2 hands
+    lines from its other threads to the engine thread. The endpoint deletes its
+    writer in ``libDestroy``, so the writer is handed over (``__disown__``) and
+    the file handler, kept by the SipEndpoint, is closed after that.
+    """
+
+    LEVEL = 3
+
+    def __init__(self, handler: logging.Handler) -> None:
+        super().__init__()
+        self._handler = handler
+
+    def write(self, entry: pj.LogEntry) -> None:
+        text = redact(entry.msg.rstrip("\r\n").encode()).decode("utf-8", "replace")
+        self._handler.emit(logging.makeLogRecord({"msg": text, "levelno": logging.INFO}))
+
+
 class SipEndpoint:
     """Creates, configures and destroys the process's pjsua2 library."""
 
     def __init__(self, config: Config, *, log_path: Path) -> None:
         self._config = config
-        self._log_path = log_path
+        self._log = PrivateRotatingFile(
+            log_path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", errors="replace"
+        )
         self.ep = pj.Endpoint()
         self.account: EngineAccount | None = None
         self.accounts: list[EngineAccount] = []
@@ -105,10 +130,12 @@ class SipEndpoint:
         cfg.uaConfig.mainThreadOnly = True
         cfg.uaConfig.maxCalls = capacity.legs
         cfg.uaConfig.userAgent = "minipbx-engine"
-        cfg.logConfig.level = 4
-        cfg.logConfig.consoleLevel = 0
-        cfg.logConfig.filename = str(self._log_path)
-        cfg.logConfig.fileFlags = pj.PJ_O_APPEND
+        cfg.logConfig.level = PjsuaLog.LEVEL
+        cfg.logConfig.consoleLevel = PjsuaLog.LEVEL
+        cfg.logConfig.msgLogging = False
+        writer = PjsuaLog(self._log)
+        writer.__disown__()
+        cfg.logConfig.writer = writer
         med = cfg.medConfig
         med.maxMediaPorts = capacity.media_ports
         med.clockRate = 8000
@@ -181,3 +208,4 @@ class SipEndpoint:
         self.accounts.clear()
         self.account = None
         self.ep.libDestroy()
+        self._log.close()

@@ -14,7 +14,7 @@ from pathlib import Path
 from firmware.config import Config
 from firmware.sipedge.logfile import start_log_pump
 from firmware.sipedge.probe import options_ping
-from firmware.sipedge.render import render_kamailio_cfg
+from firmware.sipedge.render import EdgeSize, render_kamailio_cfg
 from firmware.sipedge.rpc import rpc_socket
 from firmware.sipedge.subscribers import write_subscribers
 
@@ -60,8 +60,9 @@ class SipEdge:
     def start(self, *, ready_timeout: float = 10.0) -> None:
         """Starts Kamailio; every file it creates (WAL, the RPC socket) is the box's only."""
         self.prepare()
+        shm = EdgeSize.for_calls(self.config.capacity.calls).shm_mb
         self._process = subprocess.Popen(
-            [_kamailio(), "-DD", "-E", "-f", str(self.cfg_path), "-m", "32", "-M", "4"],
+            [_kamailio(), "-DD", "-E", "-f", str(self.cfg_path), "-m", str(shm), "-M", "4"],
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,

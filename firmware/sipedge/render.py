@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 
 import jinja2
@@ -16,11 +17,29 @@ _ENV = jinja2.Environment(
 )
 
 
-def render_kamailio_cfg(
-    config: Config, *, db_path: Path, rpc_socket: Path, children: int = 2
-) -> str:
+@dataclass(frozen=True)
+class EdgeSize:
+    """Kamailio's workers and shared memory for the calls the engine takes.
+
+    A worker blocks while it reads SQLite, so a busy hour wants several; each
+    costs a few MB. Shared memory holds transactions (about 10 KB each, for
+    10 s at 140 calls/s), dialogs, pike's and the ban tables.
+    """
+
+    children: int
+    tcp_children: int
+    shm_mb: int
+
+    @classmethod
+    def for_calls(cls, calls: int) -> EdgeSize:
+        children = max(2, min(8, calls // 40))
+        return cls(children, max(2, children // 2), max(32, calls // 4))
+
+
+def render_kamailio_cfg(config: Config, *, db_path: Path, rpc_socket: Path) -> str:
     """``rpc_socket`` is the jsonrpcs control socket (0600) the CLI reads bans through."""
     net = config.network
+    size = EdgeSize.for_calls(config.capacity.calls)
     return _ENV.get_template("kamailio.cfg.j2").render(
         sip_domain=config.system.sip_domain,
         sip_address=net.sip_address,
@@ -28,7 +47,8 @@ def render_kamailio_cfg(
         engine_port=net.engine_port,
         db_path=db_path.resolve(),
         rpc_socket=rpc_socket.resolve(),
-        children=children,
+        children=size.children,
+        tcp_children=size.tcp_children,
         s=config.security,
         scanner_re="|".join(config.security.scanner_user_agents),
     )
