@@ -154,21 +154,23 @@ def test_registration_failure_is_reported_by_the_phone_helper(box: Box, phone_fa
 
 
 def test_a_full_engine_refuses_the_next_call_with_congestion(box_factory, phone_factory) -> None:
-    """The wheel's pjsua holds 4 legs: a call whose callee leg finds no slot is refused.
+    """``[capacity] calls = 2`` gives the engine 5 legs: with a call up and two
+    announcements playing, a call whose callee leg finds no slot is refused.
 
     The engine answers 503; Kamailio, as a proxy, relays it as 500 (RFC 3261 16.7).
     """
-    box = box_factory(tone_timeout=8)
+    box = box_factory(tone_timeout=8, calls=2)
     alice, _, _, _ = talking(box, phone_factory)
     carol = phone_factory("carol")
     carol.register(box, "103")
-    refused = carol.call(f"sip:555@{box.domain}")
-    carol.wait_heard(950, refused, last_s=0.3)
+    for number in ("555", "556"):
+        refused = carol.call(f"sip:{number}@{box.domain}")
+        carol.wait_heard(950, refused, last_s=0.3)
     third = carol.call(f"sip:100@{box.domain}")
     carol.wait_heard(425, third, last_s=0.15)
     ended = carol.wait_state(third, "disconnected", timeout=10)
     assert (ended["code"], ended["reason"]) == (500, "Service Unavailable")
-    rows = {r["callee"]: r for r in box.closed_calls(2)}
+    rows = {r["callee"]: r for r in box.closed_calls(3)}
     assert (rows["100"]["disposition"], rows["100"]["reason"]) == (
         "failed",
         "no free channel in the engine",

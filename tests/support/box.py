@@ -60,7 +60,7 @@ def office_toml(
         f"sip_port = {sip_port}",
         f"engine_port = {engine_port}",
         f"rtp_port_min = {rtp_port}",
-        f"rtp_port_max = {rtp_port + 2 * legs - 1}",
+        f"rtp_port_max = {rtp_port + max(2 * legs, 32) - 1}",
         "",
         "[capacity]",
         f"calls = {calls}",
