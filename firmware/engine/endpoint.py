@@ -107,6 +107,7 @@ class SipEndpoint:
 
     def __init__(self, config: Config, *, log_path: Path) -> None:
         self._config = config
+        log_path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
         self._log = PrivateRotatingFile(
             log_path, maxBytes=MAX_BYTES, backupCount=BACKUPS, encoding="utf-8", errors="replace"
         )
