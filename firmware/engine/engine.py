@@ -55,7 +55,7 @@ from firmware.routing.toneplans import Tone, tone_for
 from firmware.sipedge.subscribers import write_subscribers
 from firmware.store import analytics
 from firmware.store.cdr import CallRecords
-from firmware.store.db import connect
+from firmware.store.db import connect, transaction
 from firmware.store.voicemail import Mailboxes
 
 log = logging.getLogger(__name__)
@@ -80,8 +80,8 @@ class Engine:
         self.config = config
         self.home = home
         self.sip = SipEndpoint(config, log_path=home.pjsua_log)
-        self.loop = EngineLoop(self.sip.pump)
         self.store = connect(home.store)
+        self.loop = EngineLoop(self.sip.pump, turn=lambda: transaction(self.store))
         self.records = CallRecords(self.store)
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
         self.outside = Outside(self)

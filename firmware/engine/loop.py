@@ -8,6 +8,7 @@ wait on the returned future. Timers run here too, so call flows need no locks.
 
 from __future__ import annotations
 
+import contextlib
 import heapq
 import itertools
 import logging
@@ -15,6 +16,7 @@ import queue
 import time
 from collections.abc import Callable
 from concurrent.futures import Future
+from contextlib import AbstractContextManager
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -40,9 +42,18 @@ class Timer:
 
 
 class EngineLoop:
-    def __init__(self, pump: Callable[[int], None], *, poll_ms: int = 10) -> None:
+    def __init__(
+        self,
+        pump: Callable[[int], None],
+        *,
+        poll_ms: int = 10,
+        turn: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+    ) -> None:
+        """``turn`` wraps each pass of the loop: the engine makes it a store transaction,
+        so everything the events of one pass write is committed together."""
         self._pump = pump
         self._poll_ms = poll_ms
+        self._turn = turn
         self._inbox: queue.SimpleQueue[tuple[Callable[[], Any], Future[Any]]] = queue.SimpleQueue()
         self._timers: list[tuple[float, int, Timer]] = []
         self._seq = itertools.count()
@@ -72,9 +83,10 @@ class EngineLoop:
             self.run_once()
 
     def run_once(self) -> None:
-        self._pump(self._poll_ms)
-        self._run_inbox()
-        self._run_timers()
+        with self._turn():
+            self._pump(self._poll_ms)
+            self._run_inbox()
+            self._run_timers()
 
     def _run_inbox(self) -> None:
         while True:

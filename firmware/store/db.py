@@ -9,6 +9,7 @@ from __future__ import annotations
 import contextlib
 import os
 import sqlite3
+from collections.abc import Iterator
 from pathlib import Path
 
 MIGRATIONS: list[str] = [
@@ -168,6 +169,25 @@ def connect(path: str | Path) -> sqlite3.Connection:
     conn.execute("PRAGMA foreign_keys=ON")
     migrate(conn)
     return conn
+
+
+@contextlib.contextmanager
+def transaction(conn: sqlite3.Connection) -> Iterator[None]:
+    """One commit for every write made inside, so a call event that touches its record,
+    its scenario step and its queue row costs one journal sync instead of one per field.
+
+    Writes made before an error are kept, not rolled back: they record what really
+    happened to other calls in the same engine turn. Nested use joins the outer one.
+    """
+    if conn.in_transaction:
+        yield
+        return
+    conn.execute("BEGIN")
+    try:
+        yield
+    finally:
+        if conn.in_transaction:
+            conn.execute("COMMIT")
 
 
 def migrate(conn: sqlite3.Connection) -> None:
