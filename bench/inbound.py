@@ -66,8 +66,7 @@ def first_member_ringing(
     try:
         run = sipp.authenticated_caller(
             server=provider.server,
-            caller=caller,
-            password=provider.password(caller),
+            accounts={caller: provider.password(caller)},
             callee=did,
             local_port=free_port(),
             media_port=free_port(),
@@ -102,8 +101,7 @@ def queue_capacity(
     while count <= limit:
         run = sipp.authenticated_caller(
             server=provider.server,
-            caller=caller,
-            password=provider.password(caller),
+            accounts={caller: provider.password(caller)},
             callee=did,
             local_port=free_port(),
             media_port=free_port(),

@@ -106,8 +106,7 @@ class Load:
     ) -> subprocess.Popen[str]:
         return sipp.authenticated_caller(
             server=self.box.server,
-            caller="101",
-            password=self.box.password("101"),
+            accounts={"101": self.box.password("101")},
             callee=self.dial,
             local_port=free_port(),
             media_port=free_port(),

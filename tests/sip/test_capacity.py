@@ -61,8 +61,7 @@ def test_twenty_bridged_calls_carry_rtp_both_ways_through_the_engine(
     echo = sipp.answering_echo(port=phone_port, media_port=free_port(), calls=CALLS, cwd=tmp_path)
     caller = sipp.authenticated_caller(
         server=box.server,
-        caller="101",
-        password=box.password("101"),
+        accounts={"101": box.password("101")},
         callee="102",
         local_port=free_port(),
         media_port=free_port(),

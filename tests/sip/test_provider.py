@@ -188,8 +188,7 @@ def test_a_pbx_sends_its_caller_id_in_from_and_authenticates_as_its_account(
     mobile.auto_answer(200)
     caller = sipp.authenticated_caller(
         server=provider.server,
-        caller=DID,
-        password=ACCOUNTS[CUSTOMER],
+        accounts={DID: ACCOUNTS[CUSTOMER]},
         callee=MOBILE,
         local_port=free_port(),
         media_port=free_port(),

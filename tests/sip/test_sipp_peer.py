@@ -52,8 +52,7 @@ def test_sipp_with_digest_auth_calls_a_phone_that_hears_its_tone(
     bob.auto_answer(200)
     caller = sipp.authenticated_caller(
         server=box.server,
-        caller="101",
-        password=box.password("101"),
+        accounts={"101": box.password("101")},
         callee="102",
         local_port=free_port(),
         media_port=free_port(),
@@ -98,8 +97,7 @@ def test_calls_in_quick_succession_leave_no_leg_behind(box: Box, tmp_path: Path)
     echo = sipp.answering_echo(port=sipp_port, media_port=free_port(), calls=12, cwd=tmp_path)
     caller = sipp.authenticated_caller(
         server=box.server,
-        caller="101",
-        password=box.password("101"),
+        accounts={"101": box.password("101")},
         callee="102",
         local_port=free_port(),
         media_port=free_port(),

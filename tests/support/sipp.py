@@ -4,6 +4,7 @@ and an authenticated caller that streams a tone. Used by tests and by bench/.
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import subprocess
 from pathlib import Path
@@ -67,11 +68,21 @@ def answering_echo(
     )
 
 
+def accounts_file(workdir: Path, accounts: dict[str, str]) -> Path:
+    """The callers' credentials, one call after another taking the next account."""
+    lines = [
+        f"{user};[authentication username={user} password={pw}]" for user, pw in accounts.items()
+    ]
+    text = "\n".join(["SEQUENTIAL", *lines]) + "\n"
+    path = workdir / f"accounts-{hashlib.sha256(text.encode()).hexdigest()[:12]}.csv"
+    path.write_text(text)
+    return path
+
+
 def authenticated_caller(
     *,
     server: str,
-    caller: str,
-    password: str,
+    accounts: dict[str, str],
     callee: str,
     local_port: int,
     media_port: int,
@@ -82,7 +93,7 @@ def authenticated_caller(
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sipp(), server, "-sf", str(caller_scenario(cwd, media)), "-s", callee]
-        + ["-au", caller, "-ap", password, "-set", "caller", caller, "-d", str(hold_ms)]
+        + ["-inf", str(accounts_file(cwd, accounts)), "-d", str(hold_ms)]
         + ["-i", "127.0.0.1", "-p", str(local_port), "-mi", "127.0.0.1", "-mp", str(media_port)]
         + ["-nostdin", "-trace_err", "-trace_stat", *(extra or [])],
         cwd=cwd,
