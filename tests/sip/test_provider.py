@@ -188,15 +188,15 @@ def test_a_pbx_sends_its_caller_id_in_from_and_authenticates_as_its_account(
     mobile.auto_answer(200)
     caller = sipp.authenticated_caller(
         server=provider.server,
-        accounts={DID: ACCOUNTS[CUSTOMER]},
+        accounts={CUSTOMER: ACCOUNTS[CUSTOMER]},
+        caller_id=DID,
         callee=MOBILE,
         local_port=free_port(),
         media_port=free_port(),
         hold_ms=2000,
         cwd=tmp_path,
         media=sipp.tone_file(tmp_path, 1000),
-        # A later -au wins: From carries the DID, the digest is the trunk account's.
-        extra=["-au", CUSTOMER, "-m", "1"],
+        extra=["-m", "1"],
     )
     invite = mobile.wait_event("incoming")
     assert invite["from_user"] == DID

@@ -68,10 +68,15 @@ def answering_echo(
     )
 
 
-def accounts_file(workdir: Path, accounts: dict[str, str]) -> Path:
-    """The callers' credentials, one call after another taking the next account."""
+def accounts_file(workdir: Path, accounts: dict[str, str], caller_id: str | None = None) -> Path:
+    """The callers' credentials, one call after another taking the next account.
+
+    ``caller_id`` puts one From user on every call, as a PBX's trunk sends its DID
+    while authenticating as its account.
+    """
     lines = [
-        f"{user};[authentication username={user} password={pw}]" for user, pw in accounts.items()
+        f"{caller_id or user};[authentication username={user} password={pw}]"
+        for user, pw in accounts.items()
     ]
     text = "\n".join(["SEQUENTIAL", *lines]) + "\n"
     path = workdir / f"accounts-{hashlib.sha256(text.encode()).hexdigest()[:12]}.csv"
@@ -83,6 +88,7 @@ def authenticated_caller(
     *,
     server: str,
     accounts: dict[str, str],
+    caller_id: str | None = None,
     callee: str,
     local_port: int,
     media_port: int,
@@ -93,7 +99,7 @@ def authenticated_caller(
 ) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sipp(), server, "-sf", str(caller_scenario(cwd, media)), "-s", callee]
-        + ["-inf", str(accounts_file(cwd, accounts)), "-d", str(hold_ms)]
+        + ["-inf", str(accounts_file(cwd, accounts, caller_id)), "-d", str(hold_ms)]
         + ["-i", "127.0.0.1", "-p", str(local_port), "-mi", "127.0.0.1", "-mp", str(media_port)]
         + ["-nostdin", "-trace_err", "-trace_stat", *(extra or [])],
         cwd=cwd,
