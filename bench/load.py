@@ -82,19 +82,12 @@ class Load:
         self.workdir = workdir
         self.dial = dial
         self.media = sipp.tone_file(workdir, 1000)
-        port = free_port()
-        reg = sipp.register(
+        self.echo = sipp.echo_phone(
             server=registrar.server,
             number=answer_as,
             password=registrar.password(answer_as),
-            contact_port=port,
-            local_port=free_port(),
+            calls=1_000_000,
             cwd=workdir,
-        )
-        if reg.returncode != 0:
-            raise RuntimeError(f"sipp could not register {answer_as}: {reg.stderr}")
-        self.echo = sipp.answering_echo(
-            port=port, media_port=free_port(), calls=1_000_000, cwd=workdir
         )
 
     def close(self) -> None:

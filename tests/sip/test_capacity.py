@@ -11,12 +11,11 @@ from typing import Any
 
 import pytest
 
-from tests.sip.test_inbound import staff
+from tests.sip.test_inbound import join_queue, staff
 from tests.sip.test_trunks import ACCOUNTS, TRUNK_USER, trunk_toml, wait_trunk
 from tests.support import sipp
 from tests.support.box import Box
 from tests.support.net import free_port
-from tests.support.prompts import heard_sequence, prompt
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
@@ -48,17 +47,9 @@ def test_twenty_bridged_calls_carry_rtp_both_ways_through_the_engine(
     box_factory, tmp_path: Path
 ) -> None:
     box: Box = box_factory(extension_keys={"101": [f"max_calls = {CALLS + 5}"]})
-    phone_port = free_port()
-    reg = sipp.register(
-        server=box.server,
-        number="102",
-        password=box.password("102"),
-        contact_port=phone_port,
-        local_port=free_port(),
-        cwd=tmp_path,
+    echo = sipp.echo_phone(
+        server=box.server, number="102", password=box.password("102"), calls=CALLS, cwd=tmp_path
     )
-    assert reg.returncode == 0, reg.stderr
-    echo = sipp.answering_echo(port=phone_port, media_port=free_port(), calls=CALLS, cwd=tmp_path)
     caller = sipp.authenticated_caller(
         server=box.server,
         accounts={"101": box.password("101")},
@@ -122,30 +113,16 @@ def test_six_callers_wait_with_music_and_are_served_longest_waiting_first(
     )
     box = box_factory(extra=QUEUE + numbers)
     wait_trunk(box, up=True)
-    waiting = []
-    for place, number in enumerate(customers, start=1):
-        phone = phone_factory(f"customer{place}")
-        phone.register(provider, number)
-        phone.play(600 + 100 * place)
-        out = phone.call(f"sip:{TRUNK_USER}@{provider.domain}")
-        phone.wait_state(out, "confirmed")
-        wait_until(
-            lambda p=phone, o=out, n=place: heard_sequence(
-                p.recorded(o), [prompt("queue_position"), prompt(f"num_{n}")]
-            ),
-            timeout=15,
-            what=f"customer {place} told place {place}",
-        )
-        waiting.append((place, phone, out))
+    waiting = join_queue(phone_factory, provider, list(customers))
     queued = [c for c in box.command("status")["calls"] if c["state"] == "queued"]
     assert len(queued) == WAITING
 
     [member] = staff(phone_factory, box, "101")
     member.play(1500)
-    for place, phone, out in waiting:
+    for place, (phone, out) in enumerate(waiting, start=1):
         offered = member.wait_event("incoming", timeout=10)
         member.answer(offered["call"])
-        member.wait_heard(600 + 100 * place, offered["call"])
+        member.wait_heard(700 + 100 * place, offered["call"])
         phone.wait_heard(1500, out)
         member.hangup(offered["call"])
         phone.wait_state(out, "disconnected")

@@ -82,6 +82,28 @@ def staff(phone_factory: Callable[[str], Phone], box: Box, *numbers: str) -> lis
     return phones
 
 
+def join_queue(
+    phone_factory: Callable[[str], Phone], provider: Provider, numbers: list[str]
+) -> list[tuple[Phone, int]]:
+    """Each number calls the office in turn, the n-th playing 700 + 100 n Hz, told its place."""
+    waiting = []
+    for place, number in enumerate(numbers, start=1):
+        phone = phone_factory(f"caller{place}")
+        phone.register(provider, number)
+        phone.play(700 + 100 * place)
+        out = phone.call(f"sip:{TRUNK_USER}@{provider.domain}")
+        phone.wait_state(out, "confirmed")
+        wait_until(
+            lambda p=phone, o=out, n=place: heard_sequence(
+                p.recorded(o), [prompt("queue_position"), prompt(f"num_{n}")]
+            ),
+            timeout=15,
+            what=f"caller {place} told place {place}",
+        )
+        waiting.append((phone, out))
+    return waiting
+
+
 def caller(phone_factory: Callable[[str], Phone], provider: Provider) -> Phone:
     phone = phone_factory("customer")
     phone.register(provider, MOBILE)
@@ -228,21 +250,7 @@ def test_queue_three_callers_one_member_positions_and_a_callback(
     )
     box = box_factory(extra=OFFICE.format(mode="day", strategy="all") + SUPPORT.format() + numbers)
     wait_trunk(box, up=True)
-    callers = []
-    for index, number in enumerate((MOBILE, "74957654321", THIRD), start=1):
-        phone = phone_factory(f"caller{index}")
-        phone.register(provider, number)
-        phone.play(700 + 100 * index)
-        out = phone.call(f"sip:{TRUNK_USER}@{provider.domain}")
-        phone.wait_state(out, "confirmed")
-        wait_until(
-            lambda p=phone, o=out, i=index: heard_sequence(
-                p.recorded(o), [prompt("queue_position"), prompt(f"num_{i}")]
-            ),
-            timeout=15,
-            what=f"caller {index} told place {index}",
-        )
-        callers.append((phone, out))
+    callers = join_queue(phone_factory, provider, [MOBILE, "74957654321", THIRD])
 
     third, third_call = callers[2]
     wait_prompt(third, third_call, prompt("queue_still_waiting"), timeout=15)

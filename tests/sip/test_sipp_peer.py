@@ -16,17 +16,9 @@ pytestmark = pytest.mark.sip
 def test_phone_calls_sipp_and_hears_itself_echoed_through_the_box(
     box: Box, phone_factory, tmp_path: Path
 ) -> None:
-    sipp_port, media_port = free_port(), free_port()
-    reg = sipp.register(
-        server=box.server,
-        number="102",
-        password=box.password("102"),
-        contact_port=sipp_port,
-        local_port=free_port(),
-        cwd=tmp_path,
+    echo = sipp.echo_phone(
+        server=box.server, number="102", password=box.password("102"), calls=1, cwd=tmp_path
     )
-    assert reg.returncode == 0, reg.stderr
-    echo = sipp.answering_echo(port=sipp_port, media_port=media_port, calls=1, cwd=tmp_path)
     alice = phone_factory("alice")
     alice.register(box, "101")
     alice.play(700)
@@ -84,17 +76,9 @@ def test_sipp_with_a_wrong_password_is_refused(box: Box, tmp_path: Path) -> None
 def test_calls_in_quick_succession_leave_no_leg_behind(box: Box, tmp_path: Path) -> None:
     """pjsua reuses call slots within a few calls; a Call object kept too long would cut the
     newer call in its slot off from its events, leaving it up forever."""
-    sipp_port = free_port()
-    reg = sipp.register(
-        server=box.server,
-        number="102",
-        password=box.password("102"),
-        contact_port=sipp_port,
-        local_port=free_port(),
-        cwd=tmp_path,
+    echo = sipp.echo_phone(
+        server=box.server, number="102", password=box.password("102"), calls=12, cwd=tmp_path
     )
-    assert reg.returncode == 0, reg.stderr
-    echo = sipp.answering_echo(port=sipp_port, media_port=free_port(), calls=12, cwd=tmp_path)
     caller = sipp.authenticated_caller(
         server=box.server,
         accounts={"101": box.password("101")},

@@ -9,6 +9,8 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.support.net import free_port
+
 SCENARIOS = Path(__file__).resolve().parents[1] / "sipp"
 
 
@@ -66,6 +68,24 @@ def answering_echo(
         stderr=subprocess.PIPE,
         text=True,
     )
+
+
+def echo_phone(
+    *, server: str, number: str, password: str, calls: int, cwd: Path
+) -> subprocess.Popen[str]:
+    """A sipp phone registered as ``number`` that answers ``calls`` calls and echoes their RTP."""
+    port = free_port()
+    reg = register(
+        server=server,
+        number=number,
+        password=password,
+        contact_port=port,
+        local_port=free_port(),
+        cwd=cwd,
+    )
+    if reg.returncode != 0:
+        raise RuntimeError(f"sipp could not register {number}: {reg.stderr}")
+    return answering_echo(port=port, media_port=free_port(), calls=calls, cwd=cwd)
 
 
 def accounts_file(workdir: Path, accounts: dict[str, str], caller_id: str | None = None) -> Path:
