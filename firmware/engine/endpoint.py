@@ -83,15 +83,17 @@ class CapacityError(RuntimeError):
 class PjsuaLog(pj.LogWriter):
     """pjsua's own log into a rotated 0600 file, credentials cut, like Kamailio's.
 
-    At level 3 pjsua logs its warnings and state changes, not whole SIP
-    messages (level 4 and up would write a trunk's digest responses and cost a
-    Python call per message under load). With ``mainThreadOnly`` pjsua2 hands
+    At level 2 pjsua logs its errors and warnings only. Level 3 adds each
+    call's state changes and a 25-line media dump when it ends, all of which
+    the engine's own log and the call records already say: at 20 calls/s that
+    was an eighth of the engine's CPU. Level 4 and up would write a trunk's
+    digest responses and a Python call per SIP message. With ``mainThreadOnly`` pjsua2 hands
     lines from its other threads to the engine thread. The endpoint deletes its
     writer in ``libDestroy``, so the writer is handed over (``__disown__``) and
     the file handler, kept by the SipEndpoint, is closed after that.
     """
 
-    LEVEL = 3
+    LEVEL = 2
 
     def __init__(self, handler: logging.Handler) -> None:
         super().__init__()
