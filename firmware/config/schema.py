@@ -132,6 +132,9 @@ class Calls(Section):
     max_per_extension: int = Field(
         4, ge=1, le=60, description="simultaneous calls one extension may place, of every kind"
     )
+    media_timeout: Seconds = Field(
+        60, description="a call leg that sends no RTP this long (not on hold) is hung up"
+    )
 
 
 class Supervisor(Section):

@@ -156,6 +156,7 @@ class Call:
         #: The leg the event being handled is about (a candidate's events carry it).
         self.event_leg: Leg | None = None
         self._legs: list[Leg] = [a_leg]
+        self._silent = ""
         self.caller = caller
         self.dialed = dialed
         self.record = record
@@ -367,8 +368,21 @@ class Call:
         for hook in self.on_answer:
             hook(leg)
 
+    @property
+    def legs(self) -> tuple[Leg, ...]:
+        """The legs not yet ended, the caller's first."""
+        return tuple(self._legs)
+
+    def media_lost(self, leg: Leg, why: str) -> None:
+        """Hangs up a leg whose media stopped: the call goes on as if that party hung up,
+        and its record says the box ended it and why."""
+        self._silent = why
+        leg.end()
+
     def finish(self, end: CallEnd) -> None:
         if self.end is None:
+            if self._silent:
+                end = CallEnd(end.disposition, Party.SYSTEM, end.sip_status, self._silent)
             self.end = end
             self.ctx.records.close(self.record, end)
             log.info("call %s: ended %s by %s", self.record, end.disposition, end.hangup_by)

@@ -29,6 +29,7 @@ from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
 from firmware.engine.mailbox import MailboxAccess
+from firmware.engine.media_watch import MediaWatch
 from firmware.engine.modes import ModeKeeper
 from firmware.engine.outside import Outside
 from firmware.engine.prompts import PromptPlayer
@@ -110,6 +111,9 @@ class Engine:
         )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
+        self.media_watch = MediaWatch(
+            self.loop, lambda: self.calls, lambda: self.config.calls.media_timeout
+        )
 
     def run(self) -> None:
         analytics.close_interrupted(self.store)
@@ -123,6 +127,7 @@ class Engine:
         signal.signal(signal.SIGTERM, lambda *_: self.loop.stop())
         signal.signal(signal.SIGINT, lambda *_: self.loop.stop())
         self._heartbeat()
+        self.media_watch.start()
         log.info("engine ready on 127.0.0.1:%d", self.config.network.engine_port)
         try:
             self.loop.run()

@@ -84,6 +84,8 @@ class Leg(pj.Call):
         self.call_id = ""
         self._audio: pj.AudioMedia | None = None
         self._media_index = 0
+        #: The audio flows both ways (neither side holds it): silence would mean trouble.
+        self.media_active = False
 
     def __repr__(self) -> str:
         return f"<Leg {self.role} {self.state} {self.status}>"
@@ -101,12 +103,10 @@ class Leg(pj.Call):
 
     def onCallMediaState(self, prm: pj.OnCallMediaStateParam) -> None:  # noqa: N802
         info = self.getInfo()
-        for index, media in enumerate(info.media):
-            if (
-                media.type == pj.PJMEDIA_TYPE_AUDIO
-                and media.status == pj.PJSUA_CALL_MEDIA_ACTIVE
-                and self._audio is None
-            ):
+        audio = [(i, m) for i, m in enumerate(info.media) if m.type == pj.PJMEDIA_TYPE_AUDIO]
+        self.media_active = any(m.status == pj.PJSUA_CALL_MEDIA_ACTIVE for _, m in audio)
+        for index, media in audio:
+            if media.status == pj.PJSUA_CALL_MEDIA_ACTIVE and self._audio is None:
                 self._audio = self.getAudioMedia(index)
                 self._media_index = index
                 self.listener.on_leg_media(self)

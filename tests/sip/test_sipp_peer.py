@@ -9,6 +9,7 @@ import pytest
 from tests.support import sipp
 from tests.support.box import Box
 from tests.support.net import free_port
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
 
@@ -96,3 +97,37 @@ def test_calls_in_quick_succession_leave_no_leg_behind(box: Box, tmp_path: Path)
     assert [r["disposition"] for r in rows] == ["answered"] * 12
     status = box.command("status")
     assert (status["calls"], status["legs_alive"]) == ([], 0)
+
+
+def test_a_caller_that_vanishes_mid_call_is_hung_up_when_its_rtp_stops(
+    box_factory, phone_factory, tmp_path: Path
+) -> None:
+    """A phone that loses power sends no BYE: without a media timeout its call, and the
+    line it holds, would stay up for ever."""
+    box: Box = box_factory(media_timeout=2)
+    bob = phone_factory("bob")
+    bob.register(box, "102")
+    bob.auto_answer(200)
+    caller = sipp.authenticated_caller(
+        server=box.server,
+        accounts={"101": box.password("101")},
+        callee="102",
+        local_port=free_port(),
+        media_port=free_port(),
+        hold_ms=60_000,
+        cwd=tmp_path,
+        media=sipp.tone_file(tmp_path, 1000),
+        extra=["-m", "1"],
+    )
+    inc = bob.wait_event("incoming")["call"]
+    bob.wait_heard(1000, inc)  # the call is up, media flowing
+    caller.kill()  # power cut: no BYE, no more RTP
+    caller.wait()
+    bob.wait_state(inc, "disconnected", timeout=10)
+    [row] = box.closed_calls(1)
+    assert (row["disposition"], row["hangup_by"], row["reason"]) == (
+        "answered",
+        "system",
+        "no RTP from the a leg for 2 s",
+    )
+    wait_until(lambda: box.command("status")["legs_alive"] == 0, timeout=10, what="no legs")

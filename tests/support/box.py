@@ -42,6 +42,7 @@ def office_toml(
     region: str = "RU",
     ring_timeout: float = 4,
     tone_timeout: float = 1.5,
+    media_timeout: float = 60,
     extensions: dict[str, tuple[str, str]] | None = None,
     extra: str = "",
     extension_keys: dict[str, list[str]] | None = None,
@@ -68,6 +69,7 @@ def office_toml(
         "[calls]",
         f"ring_timeout = {ring_timeout}",
         f"tone_timeout = {tone_timeout}",
+        f"media_timeout = {media_timeout}",
         "",
     ]
     for number, (name, password) in (extensions or EXTENSIONS).items():
