@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +38,30 @@ class EdgeSize:
         return cls(children, max(2, children // 2), max(32, calls // 4))
 
 
+def trunk_peers(config: Config) -> list[str]:
+    """The addresses of the SIP trunks' providers, which the screening never bans: a busy
+    provider sends more requests than any phone, and banning it would cut the office off.
+
+    A host name is resolved now (at start and at reload); one that does not resolve is
+    screened like any other source until it does.
+    """
+    found: set[str] = set()
+    for trunk in config.trunks:
+        if trunk.kind != "sip":
+            continue
+        host = trunk.host.rsplit(":", 1)[0]
+        try:
+            found.add(str(ipaddress.ip_address(host)))
+            continue
+        except ValueError:
+            pass
+        try:
+            found.update(str(a[4][0]) for a in socket.getaddrinfo(host, None, socket.AF_INET))
+        except OSError:
+            continue
+    return sorted(found)
+
+
 def render_kamailio_cfg(config: Config, *, db_path: Path, rpc_socket: Path) -> str:
     """``rpc_socket`` is the jsonrpcs control socket (0600) the CLI reads bans through."""
     net = config.network
@@ -50,5 +76,6 @@ def render_kamailio_cfg(config: Config, *, db_path: Path, rpc_socket: Path) -> s
         children=size.children,
         tcp_children=size.tcp_children,
         s=config.security,
+        trunk_peers=trunk_peers(config),
         scanner_re="|".join(config.security.scanner_user_agents),
     )

@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
+from tests.support import sipp
 from tests.support.box import Box
+from tests.support.net import free_port
 from tests.support.phone import Phone
 from tests.support.prompts import heard_prompt, prompt, wait_prompt
 from tests.support.provider import Provider
@@ -363,3 +366,40 @@ def test_line_queue_rings_back_when_the_line_frees(
         "city",
         "answered",
     )
+
+
+def test_a_busy_provider_is_never_banned_as_a_flood(
+    box_factory, provider: Provider, tmp_path: Path
+) -> None:
+    """40 calls in a second from the provider: more requests than the flood limit allows any
+    other source, all put through, the provider not banned."""
+    office = box_factory(extra=trunk_toml(provider, channels=CALLS))
+    wait_trunk(office, up=True)
+    echo = sipp.echo_phone(
+        server=office.server,
+        number="100",
+        password=office.password("100"),
+        calls=CALLS,
+        cwd=tmp_path,
+    )
+    caller = sipp.authenticated_caller(
+        server=provider.server,
+        accounts={MOBILE: ACCOUNTS[MOBILE]},
+        callee=TRUNK_USER,
+        local_port=free_port(),
+        media_port=free_port(),
+        hold_ms=500,
+        cwd=tmp_path,
+        media=sipp.tone_file(tmp_path, 1000),
+        extra=["-m", str(CALLS), "-l", str(CALLS), "-r", str(CALLS)],
+    )
+    try:
+        assert sipp.stop(caller, timeout=60) == 0, caller.stderr.read() if caller.stderr else ""
+    finally:
+        sipp.stop(echo)
+    listed = office.cli("bans")
+    assert provider.address not in listed.stdout, listed.stdout
+    assert len(office.closed_calls(CALLS)) == CALLS
+
+
+CALLS = 40
