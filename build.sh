@@ -9,6 +9,8 @@ DEBIAN_PACKAGES=(
   kamailio kamailio-sqlite-modules kamailio-presence-modules
   sip-tester baresip-core libportaudio2 sqlite3 python3-venv
   espeak-ng sox sipvicious sipsak
+  # ./build.sh bench splits the engine's CPU by thread with it
+  linux-perf
   # to build the engine's pjsua2 binding (images/pjproject/), once per machine
   build-essential swig libssl-dev uuid-dev python3-dev patch xz-utils
 )

@@ -1,141 +1,155 @@
 """``./build.sh bench``: loads a whole box with sipp and prints what it measured.
 
-Every call is real: a sipp caller authenticates as extension 101 and streams
-G.711 RTP, the engine anchors the call and bridges it to a sipp phone
-registered as 102 that echoes the RTP back. The engine's own RTP counters are
-read during the load, so a call that carried no media through the engine
-counts as failed.
+The figures come in the order PBX benchmarks of this field print them, each
+with the engine's CPU and RSS at that point, next to Asterisk 20 measured the
+same way on this kind of machine and to our targets. Every call is real: sipp
+callers authenticate as extensions and stream G.711 RTP, the engine anchors
+each call and bridges it to a sipp phone that echoes the RTP back. Each part
+runs on a box of its own, so a part that overloads the box leaves the next
+one a clean start.
 """
 
 from __future__ import annotations
 
 import argparse
 import signal
-import statistics
 import sys
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
 
-from bench.inbound import first_member_ringing, queue_capacity, report, scenario_config
-from bench.load import Load, idle_memory, post_dial_delays
+from bench import inbound, profile
+from bench.load import (
+    Load,
+    bench_box,
+    call_rate,
+    office_callers,
+    plateau,
+    post_dial_delay,
+    stack_memory,
+)
 from tests.support.box import Box
-from tests.support.provider import Provider
-
-TRUNK_USER, MOBILE = "74951110000", "79161234567"
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(prog="bench")
-    parser.add_argument("--hold", type=float, default=30.0, help="seconds each load step holds")
-    parser.add_argument("--max-calls", type=int, default=200)
-    parser.add_argument("--pdd-calls", type=int, default=40)
+    parser.add_argument("--pdd-rate", type=float, default=20, help="calls/s for post-dial delay")
+    parser.add_argument("--rate-seconds", type=int, default=20, help="how long each rate lasts")
+    parser.add_argument("--max-rate", type=int, default=200, help="calls/s of the last step")
+    parser.add_argument("--rate-step", type=int, default=20)
+    parser.add_argument("--hold", type=float, default=30.0, help="seconds each plateau call lasts")
+    parser.add_argument("--plateaus", default="50,100,150,200,300", help="calls held at once")
+    parser.add_argument("--profile-at", type=int, default=150, help="plateau to profile, 0: none")
+    parser.add_argument("--queue", type=int, default=100, help="callers waiting in a queue")
+    parser.add_argument("--no-inbound", action="store_true", help="skip the trunk figures")
     args = parser.parse_args()
     # Stopped from outside (Ctrl-C, a timeout): still stop every box, provider and sipp.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
+    plateaus = [int(n) for n in args.plateaus.split(",")]
     with tempfile.TemporaryDirectory(prefix="minipbx-bench-") as tmp:
         root = Path(tmp)
-        box = Box(root / "box").start()
-        try:
-            idle = idle_memory(box)
-            print(f"idle stack: {idle.rss_mb:.1f} MB RSS, {idle.pss_mb:.1f} MB PSS ({idle.detail})")
-            measure(
-                "extension to extension",
-                Load(box, root, registrar=box, answer_as="102", dial="102"),
-                args,
-            )
-        finally:
-            box.stop()
-        provider = Provider(
-            root / "provider",
-            accounts={TRUNK_USER: "Trunk-Secret-1", MOBILE: "Mobile-Secret-1"},
-            dids={TRUNK_USER: TRUNK_USER},
-            address="127.0.0.3",
-        ).start()
-        try:
-            box = Box(root / "trunkbox", options={"extra": trunk(provider)}).start()
-            try:
-                provider.wait_registered(TRUNK_USER, timeout=10)
-                measure(
-                    "extension to a mobile through a SIP trunk",
-                    Load(box, root, registrar=provider, answer_as=MOBILE, dial="9" + MOBILE),
-                    args,
-                )
-            finally:
-                box.stop()
-            inbound(root, provider, args)
-        finally:
-            provider.stop()
-
-
-def inbound(root: Path, provider: Provider, args: argparse.Namespace) -> None:
-    print("-- calls to the office number walking a scenario")
-    for scenario, name in (("ring", "inboxring"), ("wait", "inboxwait")):
-        box = Box(
-            root / name, options={"extra": scenario_config(trunk(provider), scenario, TRUNK_USER)}
+        calls = max(plateaus) + 20
+        on_box(bench_box(root / "rates", calls), lambda box: rates(box, root / "rates-sipp", args))
+        on_box(
+            bench_box(root / "plateaus", calls),
+            lambda box: held(box, root / "plateaus-sipp", args, plateaus),
         )
-        box.start()
-        try:
-            provider.wait_registered(TRUNK_USER, timeout=10)
-            workdir = root / f"{name}-sipp"
-            workdir.mkdir()
-            if scenario == "ring":
-                delays = first_member_ringing(
-                    box, provider, workdir, caller=MOBILE, did=TRUNK_USER, calls=args.pdd_calls
-                )
-                report("caller's INVITE to the first member ringing, dial step", delays)
-            else:
-                best, why = queue_capacity(
-                    box,
-                    provider,
-                    workdir,
-                    caller=MOBILE,
-                    did=TRUNK_USER,
-                    limit=args.max_calls,
-                    hold=args.hold,
-                )
-                print(f"callers waiting in a queue with music at once: {best}")
-                if why:
-                    print(f"first failing step: {why}")
-        finally:
-            box.stop()
+        if not args.no_inbound:
+            office_number(root, args)
 
 
-def trunk(provider: Provider) -> str:
-    return f"""
-[[trunks]]
-name = "city"
-kind = "sip"
-host = "{provider.server}"
-username = "{TRUNK_USER}"
-password = "Trunk-Secret-1"
-channels = 120
-caller_id = "+{TRUNK_USER}"
-
-[outbound]
-max_calls = 60
-max_per_hour = 10000
-"""
-
-
-def measure(title: str, load: Load, args: argparse.Namespace) -> None:
-    print(f"-- {title}")
+def on_box(box: Box, part: Callable[[Box], None]) -> None:
+    box.start()
     try:
-        delays = sorted(post_dial_delays(load, args.pdd_calls))
-        p95 = delays[int(0.95 * (len(delays) - 1))]
-        print(
-            f"post-dial delay (INVITE to first ringing response, {len(delays)} calls): "
-            f"median {statistics.median(delays):.1f} ms, p95 {p95:.1f} ms (target p95 < 20 ms)"
-        )
-        best = load.highest_simultaneous(limit=args.max_calls, hold=args.hold)
-        if best.calls:
-            print(
-                f"simultaneous bridged calls held {args.hold:.0f} s with zero failures: "
-                f"{best.calls} (engine {best.cpu_percent:.1f}% of one core, "
-                f"{best.rss_mb:.1f} MB RSS; target 60 calls under 100%)"
-            )
-        print(f"first failing step: {best.failed_at} calls: {best.failure}")
+        part(box)
     finally:
-        load.close()
+        box.stop()
+
+
+def rates(box: Box, workdir: Path, args: argparse.Namespace) -> None:
+    workdir.mkdir()
+    load = Load(box, workdir, office_callers(box))
+    pdd = post_dial_delay(load, rate=args.pdd_rate, seconds=10)
+    print(
+        f"post-dial delay, INVITE to 180, {pdd.calls} calls at {args.pdd_rate:g} calls/s: "
+        f"median {pdd.median_ms:.1f} ms, p95 {pdd.p95_ms:.1f} ms; {pdd.usage}; {pdd.outcome} "
+        "(Asterisk 20: p95 3.1 ms; target p95 <= 3.1 ms)"
+    )
+    print(f"1 s calls for {args.rate_seconds} s, no failed call and no retransmission:")
+    best = None
+    for rate in range(args.rate_step, args.max_rate + 1, args.rate_step):
+        step = call_rate(load, rate=rate, seconds=args.rate_seconds)
+        print(f"  {rate} calls/s: {step.outcome}; {step.usage}")
+        if not step.outcome.clean:
+            break
+        best = step
+    print(
+        f"highest clean rate: {best.rate if best else 0} calls/s"
+        f"{f'; {best.usage}' if best else ''} (Asterisk 20: 140; target 140)"
+    )
+
+
+def held(box: Box, workdir: Path, args: argparse.Namespace, plateaus: list[int]) -> None:
+    workdir.mkdir()
+    idle = stack_memory(box)
+    load = Load(box, workdir, office_callers(box))
+    print(f"calls held {args.hold:g} s at once with media through the engine, zero failures:")
+    asterisk = {150: " (Asterisk 20: 63%; target <= 80%)", 200: " (Asterisk 20: 86%)"}
+    for calls in plateaus:
+        raw = workdir / f"perf-{calls}.data" if calls == args.profile_at else None
+        result = plateau(load, calls=calls, hold=args.hold, ramp_rate=50, profile=raw)
+        verdict = "held" if result.held else f"FAILED{f' ({result.why})' if result.why else ''}"
+        print(
+            f"  {calls} calls: {verdict}: {result.outcome}; "
+            f"{result.usage or 'no usage: never all up'}{asterisk.get(calls, '')}"
+        )
+        if raw is not None:
+            print(f"  engine CPU at {calls} calls by thread and by library (perf samples):")
+            for by in ("comm", "dso"):
+                shares = profile.split(raw, by)[:6]
+                found = ", ".join(f"{name} {100 * share:.0f}%" for name, share in shares)
+                print(f"    {found or 'no profile: perf could not sample the engine'}")
+        if not result.held:
+            break
+    after = stack_memory(box)
+    print(
+        f"whole stack idle: {idle.rss_mb:.1f} MB RSS, {idle.pss_mb:.1f} MB PSS ({idle.detail}); "
+        f"after the plateaus {after.rss_mb:.1f} MB RSS, {after.pss_mb:.1f} MB PSS "
+        "(Asterisk 20: 53 MB; target < 120 MB)"
+    )
+
+
+def office_number(root: Path, args: argparse.Namespace) -> None:
+    print("calls to the office number through a SIP trunk, walking a scenario:")
+    provider = inbound.provider(root)
+    try:
+        box = inbound.office_number_box(root, provider, "ring", calls=40)
+        try:
+            workdir = root / "ring-sipp"
+            workdir.mkdir()
+            pdd = post_dial_delay(inbound.ringing(box, provider, workdir), rate=2, seconds=20)
+            print(
+                f"  caller's INVITE to the first member ringing, dial step, {pdd.calls} calls: "
+                f"median {pdd.median_ms:.1f} ms, p95 {pdd.p95_ms:.1f} ms; {pdd.usage}; "
+                f"{pdd.outcome}"
+            )
+        finally:
+            box.stop()
+        box = inbound.office_number_box(root, provider, "wait", calls=args.queue + 20)
+        try:
+            workdir = root / "wait-sipp"
+            workdir.mkdir()
+            load = inbound.waiting(box, provider, workdir)
+            result = plateau(load, calls=args.queue, hold=args.hold, ramp_rate=20)
+            verdict = "held" if result.held else f"FAILED{f' ({result.why})' if result.why else ''}"
+            print(
+                f"  {args.queue} callers waiting in a queue with music at once: {verdict}: "
+                f"{result.outcome}; {result.usage or 'no usage: never all up'}"
+            )
+        finally:
+            box.stop()
+    finally:
+        provider.stop()
 
 
 if __name__ == "__main__":

@@ -71,10 +71,20 @@ def answering_echo(
 
 
 def echo_phone(
-    *, server: str, number: str, password: str, calls: int, cwd: Path
+    *,
+    server: str,
+    number: str,
+    password: str,
+    calls: int,
+    cwd: Path,
+    port: int | None = None,
+    extra: list[str] | None = None,
 ) -> subprocess.Popen[str]:
-    """A sipp phone registered as ``number`` that answers ``calls`` calls and echoes their RTP."""
-    port = free_port()
+    """A sipp phone registered as ``number`` that answers ``calls`` calls and echoes their RTP.
+
+    The same ``port`` again refreshes the phone's one registration instead of adding a contact.
+    """
+    port = port or free_port()
     reg = register(
         server=server,
         number=number,
@@ -85,7 +95,7 @@ def echo_phone(
     )
     if reg.returncode != 0:
         raise RuntimeError(f"sipp could not register {number}: {reg.stderr}")
-    return answering_echo(port=port, media_port=free_port(), calls=calls, cwd=cwd)
+    return answering_echo(port=port, media_port=free_port(), calls=calls, cwd=cwd, extra=extra)
 
 
 def accounts_file(workdir: Path, accounts: dict[str, str], caller_id: str | None = None) -> Path:
