@@ -242,7 +242,7 @@ class Call:
 
     def _move(self, new: State, event: str) -> None:
         old = self.state.name if self.state else "new"
-        log.info("call %s: %s -> %s -> %s", self.record, old, event, new.name)
+        log.debug("call %s: %s -> %s -> %s", self.record, old, event, new.name)
         if self.state is not None and self.state is not new:
             self.state.leave(self)
         self.state = new
