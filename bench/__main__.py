@@ -12,6 +12,7 @@ one a clean start.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import signal
 import sys
 import tempfile
@@ -42,12 +43,19 @@ def main() -> None:
     parser.add_argument("--profile-at", type=int, default=150, help="plateau to profile, 0: none")
     parser.add_argument("--queue", type=int, default=100, help="callers waiting in a queue")
     parser.add_argument("--no-inbound", action="store_true", help="skip the trunk figures")
+    parser.add_argument(
+        "--keep", type=Path, metavar="DIR", help="work in DIR and keep it (logs, sipp traces)"
+    )
     args = parser.parse_args()
     # Stopped from outside (Ctrl-C, a timeout): still stop every box, provider and sipp.
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))
     plateaus = [int(n) for n in args.plateaus.split(",")]
-    with tempfile.TemporaryDirectory(prefix="minipbx-bench-") as tmp:
-        root = Path(tmp)
+    with contextlib.ExitStack() as stack:
+        if args.keep:
+            args.keep.mkdir(parents=True)
+            root = args.keep.resolve()
+        else:
+            root = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="minipbx-bench-")))
         calls = max(plateaus) + 20
         on_box(bench_box(root / "rates", calls), lambda box: rates(box, root / "rates-sipp", args))
         on_box(
