@@ -21,8 +21,9 @@ Target = Annotated[
     str,
     Field(
         pattern=r"^((extension|department|voicemail):[0-9]{2,5}|(menu|scenario):[a-z][a-z0-9_-]*"
-        r"|hangup)$",
-        description="extension:N, department:N, voicemail:N, menu:NAME, scenario:NAME or hangup",
+        r"|icm|hangup)$",
+        description="extension:N, department:N, voicemail:N, menu:NAME, scenario:NAME, icm "
+        "or hangup",
     ),
 ]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
@@ -125,9 +126,12 @@ class Menu(Section):
     max_invalid: int = Field(3, ge=1, le=10)
 
 
-StepKind = Literal["greeting", "menu", "dial", "queue", "voicemail", "forward", "run", "hangup"]
+StepKind = Literal[
+    "greeting", "icm", "menu", "dial", "queue", "voicemail", "forward", "run", "hangup"
+]
 _STEP_FIELDS: dict[str, set[str]] = {
     "greeting": {"prompt"},
+    "icm": {"ring_timeout"},
     "menu": {"menu"},
     "dial": {"target", "ring_timeout"},
     "queue": {"department"},

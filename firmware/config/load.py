@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from firmware.config.errors import ConfigError, Problem, format_path, locate_line
+from firmware.config.icm import CRM_SOURCES
 from firmware.config.inbound import Step
 from firmware.config.schema import Config
 from firmware.routing.numbers import NumberClass, NumberError, NumberPlan, read_number
@@ -99,6 +100,7 @@ def _cross_checks(config: Config) -> Found:
     found += _trunk_lists(config)
     found += _numbers(config)
     found += _inbound_checks(config)
+    found += _icm(config)
     return found
 
 
@@ -194,6 +196,8 @@ def _target(config: Config, path: tuple[str | int, ...], target: str) -> Found:
         return [(path, f"no department {value}{hint}")]
     if kind == "voicemail" and extension is None and department is None:
         return [(path, f"no mailbox {value}: a mailbox is an extension or a department number")]
+    if kind == "icm" and config.icm is None:
+        return [(path, "icm needs an [icm] section")]
     if (kind == "menu" and config.menu(value) is None) or (
         kind == "scenario" and config.scenario(value) is None
     ):
@@ -202,6 +206,8 @@ def _target(config: Config, path: tuple[str | int, ...], target: str) -> Found:
 
 
 def _step(config: Config, path: tuple[str | int, ...], step: Step) -> Found:
+    if step.kind == "icm" and config.icm is None:
+        return [((*path, "kind"), "an icm step needs an [icm] section")]
     if step.target is not None:
         return _target(config, (*path, "target"), step.target)
     if step.menu is not None:
@@ -225,6 +231,40 @@ def _step(config: Config, path: tuple[str | int, ...], step: Step) -> Found:
             why = f"{number.normal} is an extension: ring it with a dial step"
             return [((*path, "number"), why)]
     return []
+
+
+def _icm(config: Config) -> Found:
+    """ICM's number is its own, and every extension it names exists."""
+    icm = config.icm
+    if icm is None:
+        return []
+    found: Found = []
+    owners = {t.username: "an analog line's adapter" for t in config.trunks if t.kind == "fxo"}
+    owners |= {d.number: "a department" for d in config.departments}
+    owners |= {e.number: "an extension" for e in config.extensions}
+    if icm.number in owners:
+        found.append((("icm", "number"), f"{icm.number} is already {owners[icm.number]}"))
+    found += [
+        (("icm", "exceptions", i), f"no extension {number}")
+        for i, number in enumerate(icm.exceptions)
+        if config.extension(number) is None
+    ]
+    for i, source in enumerate(icm.sources):
+        if source != "history" and icm.crm(source) is None:
+            found.append((("icm", "sources", i), f"{source} is listed but has no [icm.{source}]"))
+        elif source != "history":
+            why = f"this firmware cannot ask {source} yet (ICM reads the box's history only)"
+            found.append((("icm", "sources", i), why))
+    for name in CRM_SOURCES:
+        crm = icm.crm(name)
+        found += [
+            (("icm", name, "users", user), f"no extension {number}")
+            for user, number in (crm.users.items() if crm else ())
+            if config.extension(number) is None
+        ]
+    if icm.default is not None:
+        found += _target(config, ("icm", "default"), icm.default)
+    return found
 
 
 def _departments(config: Config) -> Found:

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from firmware.boards import board_names
 from firmware.config.base import ExtensionNumber, Seconds, Section
+from firmware.config.icm import Icm
 from firmware.config.inbound import (
     Department,
     Menu,
@@ -336,6 +337,7 @@ class Config(Section):
     menus: list[Menu] = []
     scenarios: list[Scenario] = []
     voicemail: Voicemail = Voicemail()
+    icm: Icm | None = None
     security: Security = Security()
 
     def extension(self, number: str) -> Extension | None:
