@@ -84,11 +84,26 @@ class CallRecords:
         ).fetchone()
         return int(row[0])
 
-    def answered(self, record: int, at: datetime | None = None) -> None:
+    def answered(self, record: int, by: str, at: datetime | None = None) -> None:
+        """``by``: who answered, an extension or the number an outside call reached."""
         self._conn.execute(
-            "UPDATE calls SET answered_at = ? WHERE id = ? AND answered_at IS NULL",
-            (_iso(at or now()), record),
+            "UPDATE calls SET answered_at = ?, answered_by = ? "
+            "WHERE id = ? AND answered_at IS NULL",
+            (_iso(at or now()), by, record),
         )
+
+    def last_talked(self, number: str, since: datetime) -> str | None:
+        """The extension that last talked with ``number`` (E.164), in or out, since ``since``."""
+        row = self._conn.execute(
+            """SELECT CASE direction WHEN 'outbound' THEN caller ELSE answered_by END
+               FROM calls
+               WHERE talk_seconds > 0 AND started_at >= ?
+                 AND ((direction = 'inbound' AND caller = ?)
+                      OR (direction = 'outbound' AND callee = ?))
+               ORDER BY started_at DESC, id DESC LIMIT 1""",
+            (_iso(since), number, number),
+        ).fetchone()
+        return row[0] if row else None
 
     def close(self, record: int, end: CallEnd, at: datetime | None = None) -> None:
         ended = _iso(at or now())

@@ -143,6 +143,30 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX callbacks_waiting ON callbacks (department, requested_at) WHERE done_at IS NULL
     """,
+    # ICM: who answered each call (the history source asks who last talked with a number,
+    # stored in E.164 as caller of inbound and callee of outbound calls), and every ICM
+    # decision with its trail (firmware/store/icm.py).
+    """
+    ALTER TABLE calls ADD COLUMN answered_by TEXT;
+    CREATE INDEX calls_inbound_caller ON calls (caller, started_at) WHERE direction = 'inbound';
+    CREATE INDEX calls_outbound_callee ON calls (callee, started_at)
+        WHERE direction = 'outbound';
+    CREATE TABLE icm_decisions (
+        id INTEGER PRIMARY KEY,
+        call_record INTEGER NOT NULL REFERENCES calls (id),
+        pass_id INTEGER REFERENCES scenario_passes (id),
+        decided_at TEXT NOT NULL,
+        caller TEXT NOT NULL,
+        number TEXT,
+        action TEXT NOT NULL CHECK (action IN ('ring', 'default', 'next')),
+        source TEXT,
+        extension TEXT,
+        target TEXT,
+        trail TEXT NOT NULL,
+        outcome TEXT CHECK (outcome IN ('answered', 'no_answer', 'busy', 'left'))
+    );
+    CREATE INDEX icm_decisions_call ON icm_decisions (call_record)
+    """,
 ]
 
 

@@ -22,7 +22,7 @@ def records(tmp_path: Path) -> CallRecords:
 
 def test_answered_call_has_talk_time_and_who_hung_up(records: CallRecords) -> None:
     rid = records.open(call_id="c1", caller="101", callee="102", at=T0)
-    records.answered(rid, at=T0 + timedelta(seconds=5))
+    records.answered(rid, "102", at=T0 + timedelta(seconds=5))
     records.close(rid, CallEnd(Disposition.ANSWERED, Party.CALLEE, 200), at=T0 + timedelta(65))
     [row] = records.recent()
     assert row["talk_seconds"] == 60 * 60 * 24 * 65 - 5
@@ -33,6 +33,7 @@ def test_answered_call_has_talk_time_and_who_hung_up(records: CallRecords) -> No
         "102",
     )
     assert row["started_at"] == "2026-11-28T09:00:00.000+00:00"
+    assert row["answered_by"] == "102"
 
 
 def test_unanswered_call_has_zero_talk(records: CallRecords) -> None:
@@ -51,7 +52,7 @@ def test_a_closed_record_is_never_rewritten(records: CallRecords) -> None:
 
 def test_open_calls_close_as_interrupted_at_the_last_heartbeat(records: CallRecords) -> None:
     talking = records.open(call_id="c1", caller="101", callee="102", at=T0)
-    records.answered(talking, at=T0 + timedelta(seconds=2))
+    records.answered(talking, "102", at=T0 + timedelta(seconds=2))
     records.open(call_id="c2", caller="103", callee="100", at=T0 + timedelta(seconds=3))
     records.heartbeat(at=T0 + timedelta(seconds=12))
     assert records.close_interrupted(at=T0 + timedelta(hours=3)) == 2
@@ -76,3 +77,25 @@ def test_a_newer_store_is_refused_not_damaged(tmp_path: Path) -> None:
     raw.close()
     with pytest.raises(RuntimeError, match="newer than this firmware"):
         connect(tmp_path / "pbx.db")
+
+
+def test_the_last_extension_that_talked_with_a_number_in_or_out(records: CallRecords) -> None:
+    customer, office = "+74951234567", "+74951110000"
+    calls = [  # caller, callee, direction, who answered, talk seconds, day
+        (customer, office, "inbound", "101", 60, 0),
+        ("102", customer, "outbound", customer, 30, 1),
+        (customer, office, "inbound", None, 0, 2),  # rang, nobody talked
+        ("+74959999999", office, "inbound", "100", 20, 2),
+    ]
+    for n, (caller, callee, direction, by, talk, day) in enumerate(calls):
+        at = T0 + timedelta(days=day)
+        rid = records.open(
+            call_id=f"c{n}", caller=caller, callee=callee, at=at, direction=direction
+        )
+        if by:
+            records.answered(rid, by, at=at)
+        end = CallEnd(Disposition.ANSWERED if by else Disposition.NO_ANSWER, Party.CALLER)
+        records.close(rid, end, at=at + timedelta(seconds=talk))
+    assert records.last_talked(customer, since=T0 - timedelta(days=90)) == "102"
+    assert records.last_talked(customer, since=T0 + timedelta(days=2)) is None
+    assert records.last_talked("+74950000000", since=T0) is None
