@@ -14,6 +14,7 @@ from firmware.config.sample import write_sample_if_missing
 from firmware.home import Home
 
 if TYPE_CHECKING:
+    from firmware.routing.icm import Presence
     from firmware.sipedge.bans import Bans
 
 
@@ -282,6 +283,7 @@ def _explain(home: Home, args: argparse.Namespace) -> int:
     from firmware import explain_inbound
     from firmware.engine.control import send_command
     from firmware.routing.numbers import NumberError
+    from firmware.store.db import connect
 
     config = _load(home.config)
     if config is None:
@@ -309,8 +311,29 @@ def _explain(home: Home, args: argparse.Namespace) -> int:
     except NumberError as exc:
         print(f"minipbx: {exc}", file=sys.stderr)
         return 1
+    if config.icm is not None and args.caller is not None and answer["owned"]:
+        answer["icm"] = explain_inbound.icm_decision(
+            config, args.caller, store=connect(home.store), at=at, presence=_presence(home, config)
+        )
     print(json.dumps(answer, ensure_ascii=False) if args.json else explain_inbound.render(answer))
     return 0
+
+
+def _presence(home: Home, config: Config) -> Presence:
+    """Who the running box could ring now: registered, busy on its calls, on do-not-disturb."""
+    from firmware.engine.control import send_command
+    from firmware.routing.icm import Presence
+    from firmware.sipedge.subscribers import registered
+
+    try:
+        calls = send_command(home.control_socket, {"cmd": "status"}, timeout=5)["calls"]
+    except (OSError, ValueError):
+        calls = []
+    return Presence(
+        registered=frozenset(registered(home.sipedge_db)),
+        busy=frozenset(p for c in calls for p in (c["caller"], c["dialed"])),
+        dnd=frozenset(e.number for e in config.extensions if e.dnd),
+    )
 
 
 def _status(home: Home, args: argparse.Namespace) -> int:

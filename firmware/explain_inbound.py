@@ -9,14 +9,19 @@ passes the override in, or says why there is none.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
+from firmware import icm_lookup
 from firmware.config import Config
 from firmware.config.inbound import Step
 from firmware.config.load import number_plan
+from firmware.routing import icm
 from firmware.routing.departments import plan_length
+from firmware.routing.icm import Presence
 from firmware.routing.modes import ModeOverride, next_change
 from firmware.routing.numbers import NumberError, read_number
 from firmware.routing.scenarios import (
@@ -102,6 +107,13 @@ def _step(config: Config, n: int, step: Step, at: datetime, depth: int) -> dict[
         out["says"] = out["target"]["says"]
     elif step.kind == "forward":
         out |= _forward(config, step)
+    elif step.kind == "icm":
+        sources = ", ".join(config.icm.sources) if config.icm else "none"
+        ring = icm.ring_timeout(config, step)
+        out["says"] = (
+            f"icm: rings the manager its sources ({sources}) name for the caller, {ring:g} s; "
+            "nobody found, busy or no answer: the next step"
+        )
     elif step.kind == "run":
         out["scenario"] = step.scenario
         out["says"] = f"run scenario {step.scenario} (the call does not come back)"
@@ -166,6 +178,8 @@ def _target(config: Config, target: str, ring_timeout: float | None = None) -> d
         out["says"] = f"voicemail box {found.value}{mailed}"
     elif found.kind == "hangup":
         out["says"] = "hang up"
+    elif found.kind == "icm":
+        out["says"] = "icm: the manager who knows the caller, else the next step"
     else:
         out["says"] = f"{found.kind} {found.value}"
     return out
@@ -216,6 +230,35 @@ def _queue(config: Config, number: str) -> dict[str, Any]:
     }
 
 
+def icm_decision(
+    config: Config, caller: str, *, store: sqlite3.Connection, at: datetime, presence: Presence
+) -> dict[str, Any]:
+    """What ICM would decide for ``caller`` at ``at``, asking the sources as a call would."""
+    rules = icm.IcmRules.of(config)
+    number, answers = icm_lookup.ask(rules, caller, store=store, now=at)
+    decision = icm.decide(caller, number, answers, rules, presence)
+    trail = [asdict(entry) for entry in decision.trail]
+    found = f"{decision.extension} (from {decision.source})"
+    if decision.action == "ring":
+        says = f"rings {found}"
+    elif decision.extension:
+        why = next(e["why"] for e in trail if e["extension"] == decision.extension)
+        says = f"found {found}, who cannot take it now ({why}): the next step"
+    elif decision.action == "default":
+        says = f"found nobody: {_target(config, decision.target or '')['says']}"
+    else:
+        says = "found nobody: the next step"
+    return {
+        "number": number,
+        "action": decision.action,
+        "extension": decision.extension,
+        "source": decision.source,
+        "target": decision.target,
+        "trail": trail,
+        "says": says,
+    }
+
+
 def render(answer: dict[str, Any]) -> str:
     """The answer for a person: one line per fact, steps indented under their scenario."""
     lines = [f"call to {answer['to']}: {answer['number']}"]
@@ -238,7 +281,16 @@ def render(answer: dict[str, Any]) -> str:
         return "\n".join(lines)
     lines.append(f"scenario: {answer['scenario']}")
     _render_steps(answer["steps"], "  ", lines)
+    if "icm" in answer:
+        lines.append(f"icm for this caller now: {answer['icm']['says']}")
+        lines += [f"  {_trail_line(entry)}" for entry in answer["icm"]["trail"]]
     return "\n".join(lines)
+
+
+def _trail_line(entry: dict[str, Any]) -> str:
+    extension = f" {entry['extension']}" if entry["extension"] else ""
+    why = f" ({entry['why']})" if entry["why"] else ""
+    return f"{entry['source']}: {entry['verdict']}{extension}{why}"
 
 
 def _render_steps(steps: list[dict[str, Any]], indent: str, lines: list[str]) -> None:

@@ -364,7 +364,7 @@ class Call:
             self.a_leg.respond(200)
 
     def answered(self, leg: Leg) -> None:
-        self.ctx.records.answered(self.record)
+        self.ctx.records.answered(self.record, leg.remote_user())
         for hook in self.on_answer:
             hook(leg)
 

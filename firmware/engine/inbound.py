@@ -17,15 +17,17 @@ from zoneinfo import ZoneInfo
 import pjsua2 as pj
 
 from firmware.config import Config
-from firmware.config.inbound import Department
+from firmware.config.inbound import Department, Step
 from firmware.config.load import number_plan
 from firmware.engine.call import IGNORE, Call, Destination, RingAction, RingPlan
 from firmware.engine.camp_on import CallingBack
+from firmware.engine.icm import ContactManager
 from firmware.engine.leg import Leg
 from firmware.engine.queueing import Queues
 from firmware.engine.states import Dialing, State
 from firmware.engine.voicemail import Voicemail
 from firmware.routing import departments
+from firmware.routing.icm import Presence
 from firmware.routing.lines import NoLine, choose_trunk
 from firmware.routing.numbers import NumberClass, NumberError, read_number
 from firmware.routing.outbound import permitted_trunks
@@ -48,6 +50,7 @@ class Inbound:
         self._engine = engine
         self.queues = queues
         self.voicemail_service = voicemail
+        self.contact_manager = ContactManager(self)
 
     @property
     def config(self) -> Config:
@@ -85,12 +88,21 @@ class Inbound:
     def member_free(self, department_number: str, member: str) -> bool:
         return member in self.available(department_number, for_queue=True)
 
+    def presence(self) -> Presence:
+        """Who can be rung now: registered, and not busy or on do-not-disturb."""
+        return Presence(
+            registered=frozenset(registered(self._engine.home.sipedge_db)),
+            busy=frozenset(self.busy()),
+            dnd=frozenset(e.number for e in self.config.extensions if e.dnd),
+        )
+
     # Ring plans.
-    def extension_plan(self, number: str, call: Call) -> RingPlan:
-        """An extension, and its mobile after ``forward_after`` seconds when it has one."""
+    def extension_plan(self, number: str, call: Call, *, mobile: bool = True) -> RingPlan:
+        """An extension, and its mobile after ``forward_after`` seconds when it has one
+        (unless ``mobile`` is False)."""
         destination = self._engine.extension_destination(number, call.caller)
         extension = self.config.extension(number)
-        if extension is None or not (extension.forward_after and extension.mobile):
+        if extension is None or not (mobile and extension.forward_after and extension.mobile):
             return RingPlan.single(destination)
         mobile = self.forward(call, extension.mobile, None, key="mobile")
         if isinstance(mobile, Refusal):
@@ -159,6 +171,9 @@ class Inbound:
 
     def voicemail(self, call: Call, mailbox: str, then: Callable[[], State]) -> State:
         return self.voicemail_service.leave(call, mailbox, then)
+
+    def icm(self, call: Call, step: Step | None, run: ScenarioRun) -> State:
+        return self.contact_manager.step(call, step, run)
 
     def call_back(self, department: Department, member: str, ident: int, number: str) -> bool:
         """Rings ``member`` and, once answered, calls back the customer who asked for it."""

@@ -55,6 +55,8 @@ class Services(Protocol):
 
     def voicemail(self, call: Call, mailbox: str, then: Callable[[], State]) -> State: ...
 
+    def icm(self, call: Call, step: Step | None, run: ScenarioRun) -> State: ...
+
 
 class ScenarioRun:
     def __init__(
@@ -115,6 +117,8 @@ class ScenarioRun:
             return self.goto(step.target or "hangup", ring_timeout=step.ring_timeout)
         if step.kind == "queue":
             return s.queue(call, step.department or "", self)
+        if step.kind == "icm":
+            return s.icm(call, step, self)
         if step.kind == "voicemail":
             self.outcome = "voicemail"
             return s.voicemail(call, step.mailbox or "", self.next)
@@ -171,6 +175,8 @@ class ScenarioRun:
             return s.voicemail(self.call, value, self.next)
         elif kind == "scenario":
             return self.switch(value)
+        elif kind == "icm":
+            return s.icm(self.call, None, self)
         else:
             return Hangup("hangup chosen", self)
         if ring_timeout is not None:

@@ -185,4 +185,6 @@ def _direct_numbers(config: Config) -> dict[str, str]:
     """Numbers a caller may dial in a menu with direct dial, and the target each is."""
     found = {d.number: f"department:{d.number}" for d in config.departments}
     found.update({e.number: f"extension:{e.number}" for e in config.extensions})
+    if config.icm is not None:
+        found[config.icm.number] = "icm"
     return found

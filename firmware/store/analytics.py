@@ -46,6 +46,9 @@ dimension within it (``number``: the DID called, ``call_type``,
   ``voicemail`` or ``callback``: the caller was served (a person, a message
   left, or a callback promised).
 - ``repeated``: passes flagged ``repeated``.
+- ``icm_rang``: passes in which ICM rang the manager it found for the caller;
+  ``icm_answered``: those in which that manager answered (``icm`` in the table,
+  answered/rang). ICM's decisions themselves are in ``icm_decisions``.
 - ``avg_talk_seconds``: mean ``talk_seconds`` of the passes with talk > 0, or
   None without one; ``avg_call_seconds``: mean of ``ended_at - started_at``.
   Both rounded to 0.1 s.
@@ -221,6 +224,11 @@ def scenario_report(
                 count(*) FILTER (WHERE outcome IN
                     ('answered', 'forwarded', 'voicemail', 'callback')) AS completed,
                 count(*) FILTER (WHERE repeated = 1) AS repeated,
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM icm_decisions d
+                    WHERE d.pass_id = scenario_passes.id AND d.action = 'ring')) AS icm_rang,
+                count(*) FILTER (WHERE EXISTS (SELECT 1 FROM icm_decisions d
+                    WHERE d.pass_id = scenario_passes.id AND d.outcome = 'answered'))
+                    AS icm_answered,
                 round(avg(talk_seconds) FILTER (WHERE talk_seconds > 0), 1) AS avg_talk_seconds,
                 round(avg((julianday(ended_at) - julianday(started_at)) * 86400.0), 1)
                     AS avg_call_seconds
@@ -244,7 +252,14 @@ def scenario_report(
             row[by] = f["value"]
         row["total"] = f["total"]
         row["by_option"] = chosen.get((f["scenario"], f["value"]), {})
-        for name in ("with_transfer", "no_talk", "completed", "repeated"):
+        for name in (
+            "with_transfer",
+            "no_talk",
+            "completed",
+            "repeated",
+            "icm_rang",
+            "icm_answered",
+        ):
             row[name] = f[name]
         row["avg_talk_seconds"] = f["avg_talk_seconds"]
         row["avg_call_seconds"] = f["avg_call_seconds"]
@@ -257,12 +272,13 @@ def render_report(rows: list[dict[str, Any]], by: str | None = None) -> str:
     if not rows:
         return "no scenario passes in this period"
     headers = ["scenario", *([by] if by else []), "total", "completed", "transfer", "no talk"]
-    headers += ["repeated", "avg talk", "avg call", "options"]
+    headers += ["repeated", "icm", "avg talk", "avg call", "options"]
     lines = [
         [
             r["scenario"],
             *([r[by] or "-"] if by else []),
             *(str(r[k]) for k in ("total", "completed", "with_transfer", "no_talk", "repeated")),
+            f"{r['icm_answered']}/{r['icm_rang']}",
             *(_seconds(r[k]) for k in ("avg_talk_seconds", "avg_call_seconds")),
             " ".join(f"{key}:{n}" for key, n in r["by_option"].items()) or "-",
         ]

@@ -103,6 +103,8 @@ DAY = {
     "no_talk": 4,
     "completed": 4,
     "repeated": 1,
+    "icm_rang": 0,
+    "icm_answered": 0,
     "avg_talk_seconds": 90.0,
     "avg_call_seconds": 55.0,
 }
@@ -114,6 +116,8 @@ NIGHT = {
     "no_talk": 2,
     "completed": 2,
     "repeated": 0,
+    "icm_rang": 0,
+    "icm_answered": 0,
     "avg_talk_seconds": 30.0,
     "avg_call_seconds": 41.7,
 }
@@ -122,7 +126,8 @@ NIGHT = {
 def figures(**values: Any) -> dict[str, Any]:
     """A report row: zero figures unless given."""
     row = {"total": 0, "by_option": {}, "with_transfer": 0, "no_talk": 0, "completed": 0}
-    return row | {"repeated": 0, "avg_talk_seconds": None, "avg_call_seconds": None} | values
+    row |= {"repeated": 0, "icm_rang": 0, "icm_answered": 0}
+    return row | {"avg_talk_seconds": None, "avg_call_seconds": None} | values
 
 
 def write(conn: sqlite3.Connection, p: Pass, record: int | None) -> int:
@@ -439,11 +444,23 @@ def test_cli_report_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert cli.main(["--home", str(home.root), "report", "scenarios", "--by", "group"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
-        "scenario", "group", "total", "completed", "transfer", "no", "talk", "repeated",
+        "scenario", "group", "total", "completed", "transfer", "no", "talk", "repeated", "icm",
         "avg", "talk", "avg", "call", "options",
     ]  # fmt: skip
-    assert lines[1].split() == ["day", "600", "2", "2", "1", "1", "1", "60.0s", "80.0s", "1:2"]
-    assert lines[4].split() == ["night", "-", "3", "2", "0", "2", "0", "30.0s", "41.7s", "-"]
+    assert lines[1].split() == [
+        "day",
+        "600",
+        "2",
+        "2",
+        "1",
+        "1",
+        "1",
+        "0/0",
+        "60.0s",
+        "80.0s",
+        "1:2",
+    ]
+    assert lines[4].split() == ["night", "-", "3", "2", "0", "2", "0", "0/0", "30.0s", "41.7s", "-"]
 
 
 def test_cli_report_bad_time_and_empty_store(
