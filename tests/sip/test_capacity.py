@@ -15,7 +15,6 @@ from tests.sip.test_inbound import join_queue, staff
 from tests.sip.test_trunks import ACCOUNTS, TRUNK_USER, trunk_toml, wait_trunk
 from tests.support import sipp
 from tests.support.box import Box
-from tests.support.net import free_port
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
@@ -50,16 +49,8 @@ def test_twenty_bridged_calls_carry_rtp_both_ways_through_the_engine(
     echo = sipp.echo_phone(
         server=box.server, number="102", password=box.password("102"), calls=CALLS, cwd=tmp_path
     )
-    caller = sipp.authenticated_caller(
-        server=box.server,
-        accounts={"101": box.password("101")},
-        callee="102",
-        local_port=free_port(),
-        media_port=free_port(),
-        hold_ms=15_000,
-        cwd=tmp_path,
-        media=sipp.tone_file(tmp_path, 1000),
-        extra=["-m", str(CALLS), "-l", str(CALLS), "-r", "10"],
+    caller = sipp.extension_calls(
+        box, hold_ms=15_000, cwd=tmp_path, extra=["-m", str(CALLS), "-l", str(CALLS), "-r", "10"]
     )
     try:
         before = wait_until(

@@ -64,6 +64,18 @@ def talk(customer: Phone, provider: Provider, manager: Phone) -> int:
     return offered
 
 
+def people(
+    box: Box, provider: Provider, phone_factory: Callable[[str], Phone]
+) -> tuple[Phone, Phone, Phone]:
+    """Ivan and Olga of department 600 (both playing 1100 Hz) and a customer (700 Hz)."""
+    ivan, olga = staff(phone_factory, box, "101", "102")
+    customer = caller(phone_factory, provider)
+    customer.play(700)
+    olga.play(1100)
+    ivan.play(1100)
+    return ivan, olga, customer
+
+
 def last_decision(box: Box) -> dict:
     store: sqlite3.Connection = connect(box.home.store)
     record = store.execute("SELECT max(call_record) FROM icm_decisions").fetchone()[0]
@@ -75,11 +87,7 @@ def test_a_returning_customer_reaches_the_manager_who_last_talked_with_them(
     office: tuple[Box, Provider], phone_factory: Callable[[str], Phone]
 ) -> None:
     box, provider = office
-    ivan, olga = staff(phone_factory, box, "101", "102")
-    customer = caller(phone_factory, provider)
-    customer.play(700)
-    olga.play(1100)
-
+    ivan, olga, customer = people(box, provider, phone_factory)
     talk(customer, provider, olga)  # first call: nobody known, the department rings
     first = last_decision(box)
     assert (first["action"], first["trail"][0]["verdict"]) == ("next", "not_found")
@@ -104,11 +112,7 @@ def test_when_the_manager_does_not_answer_the_scenario_carries_on(
     office: tuple[Box, Provider], phone_factory: Callable[[str], Phone]
 ) -> None:
     box, provider = office
-    ivan, olga = staff(phone_factory, box, "101", "102")
-    customer = caller(phone_factory, provider)
-    customer.play(700)
-    olga.play(1100)
-    ivan.play(1100)
+    ivan, olga, customer = people(box, provider, phone_factory)
     talk(customer, provider, olga)
     ivan.wait_event("incoming")  # the first call rang the whole department
 

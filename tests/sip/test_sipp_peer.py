@@ -43,17 +43,7 @@ def test_sipp_with_digest_auth_calls_a_phone_that_hears_its_tone(
     bob = phone_factory("bob")
     bob.register(box, "102")
     bob.auto_answer(200)
-    caller = sipp.authenticated_caller(
-        server=box.server,
-        accounts={"101": box.password("101")},
-        callee="102",
-        local_port=free_port(),
-        media_port=free_port(),
-        hold_ms=3000,
-        cwd=tmp_path,
-        media=sipp.tone_file(tmp_path, 1000),
-        extra=["-m", "1"],
-    )
+    caller = sipp.extension_calls(box, hold_ms=3000, cwd=tmp_path, extra=["-m", "1"])
     inc = bob.wait_event("incoming")["call"]
     bob.wait_heard(1000, inc)
     bob.wait_state(inc, "disconnected", timeout=10)
@@ -80,16 +70,8 @@ def test_calls_in_quick_succession_leave_no_leg_behind(box: Box, tmp_path: Path)
     echo = sipp.echo_phone(
         server=box.server, number="102", password=box.password("102"), calls=12, cwd=tmp_path
     )
-    caller = sipp.authenticated_caller(
-        server=box.server,
-        accounts={"101": box.password("101")},
-        callee="102",
-        local_port=free_port(),
-        media_port=free_port(),
-        hold_ms=100,
-        cwd=tmp_path,
-        media=sipp.tone_file(tmp_path, 1000),
-        extra=["-m", "12", "-l", "1", "-r", "10"],
+    caller = sipp.extension_calls(
+        box, hold_ms=100, cwd=tmp_path, extra=["-m", "12", "-l", "1", "-r", "10"]
     )
     assert sipp.stop(caller, timeout=60) == 0, caller.stderr.read() if caller.stderr else ""
     sipp.stop(echo)
@@ -108,17 +90,7 @@ def test_a_caller_that_vanishes_mid_call_is_hung_up_when_its_rtp_stops(
     bob = phone_factory("bob")
     bob.register(box, "102")
     bob.auto_answer(200)
-    caller = sipp.authenticated_caller(
-        server=box.server,
-        accounts={"101": box.password("101")},
-        callee="102",
-        local_port=free_port(),
-        media_port=free_port(),
-        hold_ms=60_000,
-        cwd=tmp_path,
-        media=sipp.tone_file(tmp_path, 1000),
-        extra=["-m", "1"],
-    )
+    caller = sipp.extension_calls(box, hold_ms=60_000, cwd=tmp_path, extra=["-m", "1"])
     inc = bob.wait_event("incoming")["call"]
     bob.wait_heard(1000, inc)  # the call is up, media flowing
     caller.kill()  # power cut: no BYE, no more RTP

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from tests.support.box import Box
 from tests.support.net import free_port
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "sipp"
@@ -136,6 +137,23 @@ def authenticated_caller(
         stdout=subprocess.DEVNULL,
         stderr=subprocess.PIPE,
         text=True,
+    )
+
+
+def extension_calls(
+    box: Box, *, hold_ms: int, cwd: Path, extra: list[str], caller: str = "101", callee: str = "102"
+) -> subprocess.Popen[str]:
+    """sipp calling ``callee`` as the box's extension ``caller``, streaming a 1 kHz tone."""
+    return authenticated_caller(
+        server=box.server,
+        accounts={caller: box.password(caller)},
+        callee=callee,
+        local_port=free_port(),
+        media_port=free_port(),
+        hold_ms=hold_ms,
+        cwd=cwd,
+        media=tone_file(cwd, 1000),
+        extra=extra,
     )
 
 
