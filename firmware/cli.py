@@ -52,6 +52,9 @@ def main(argv: list[str] | None = None) -> int:
         "--at", metavar="ISO-TIME", help="when (default now; no zone: the box's time zone)"
     )
     explain.add_argument("--json", action="store_true", help="print a JSON object")
+    explain.add_argument(
+        "--offline", action="store_true", help="ICM asks the box's history only, no CRM"
+    )
     status = commands.add_parser("status", help="the running box: calls in progress, bans")
     status.add_argument("--json", action="store_true", help="print a JSON object")
     bans = commands.add_parser("bans", help="source addresses banned and extensions locked")
@@ -313,7 +316,12 @@ def _explain(home: Home, args: argparse.Namespace) -> int:
         return 1
     if config.icm is not None and args.caller is not None and answer["owned"]:
         answer["icm"] = explain_inbound.icm_decision(
-            config, args.caller, store=connect(home.store), at=at, presence=_presence(home, config)
+            config,
+            args.caller,
+            store=connect(home.store),
+            at=at,
+            presence=_presence(home, config),
+            offline=args.offline,
         )
     print(json.dumps(answer, ensure_ascii=False) if args.json else explain_inbound.render(answer))
     return 0
@@ -369,12 +377,27 @@ def _status(home: Home, args: argparse.Namespace) -> int:
         )
     for request in answer["line_queue"]:
         print(f"waiting for a line: {request['extension']} to {request['number']}")
+    for name, crm in answer.get("icm", {}).items():
+        print(f"icm {name} ({'active' if crm['active'] else 'kept, not asked'}): {_health(crm)}")
     calls = answer["calls"]
     print(f"calls in progress: {len(calls)}")
     for call in calls:
         legs = ", ".join(f"{leg['role']} rx {leg['rx_packets']} pkt" for leg in call["legs"])
         print(f"  {call['caller']} -> {call['dialed']}: {call['state']} ({legs})")
     return 0
+
+
+def _health(crm: dict[str, Any]) -> str:
+    """A CRM's last answer and last failure, as ``minipbx status`` shows them."""
+    parts = []
+    if crm.get("last_success_ago_s") is not None:
+        parts.append(f"answered {crm['last_success_ago_s']:g} s ago in {crm['latency_ms']:.0f} ms")
+    if crm.get("last_error"):
+        ago = crm.get("last_error_ago_s")
+        parts.append(f"failed{f' {ago:g} s ago' if ago is not None else ''}: {crm['last_error']}")
+    if "lookups" in crm:
+        parts.append(f"{crm['failures']}/{crm['lookups']} lookups failed")
+    return "; ".join(parts) or "not asked yet"
 
 
 def _edge_bans(home: Home) -> Bans | str:

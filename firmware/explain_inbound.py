@@ -231,11 +231,22 @@ def _queue(config: Config, number: str) -> dict[str, Any]:
 
 
 def icm_decision(
-    config: Config, caller: str, *, store: sqlite3.Connection, at: datetime, presence: Presence
+    config: Config,
+    caller: str,
+    *,
+    store: sqlite3.Connection,
+    at: datetime,
+    presence: Presence,
+    offline: bool = False,
 ) -> dict[str, Any]:
-    """What ICM would decide for ``caller`` at ``at``, asking the sources as a call would."""
+    """What ICM would decide for ``caller`` at ``at``, asking the sources as a call would
+    (``offline``: the box's history only, no CRM asked)."""
     rules = icm.IcmRules.of(config)
-    number, answers = icm_lookup.ask(rules, caller, store=store, now=at)
+    lookup = icm_lookup.IcmLookup(config.icm)
+    try:
+        number, answers = lookup.ask(rules, caller, store=store, now=at, offline=offline)
+    finally:
+        lookup.close()
     decision = icm.decide(caller, number, answers, rules, presence)
     trail = [asdict(entry) for entry in decision.trail]
     found = f"{decision.extension} (from {decision.source})"

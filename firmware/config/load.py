@@ -252,9 +252,6 @@ def _icm(config: Config) -> Found:
     for i, source in enumerate(icm.sources):
         if source != "history" and icm.crm(source) is None:
             found.append((("icm", "sources", i), f"{source} is listed but has no [icm.{source}]"))
-        elif source != "history":
-            why = f"this firmware cannot ask {source} yet (ICM reads the box's history only)"
-            found.append((("icm", "sources", i), why))
     for name in CRM_SOURCES:
         crm = icm.crm(name)
         found += [

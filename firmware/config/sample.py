@@ -86,10 +86,36 @@ prompt = "menu_default"     # "press 1 for sales, 2 for support, or dial an exte
 keys = {{ "1" = "department:600", "2" = "department:610", "0" = "extension:100" }}
 default = "extension:100"
 
+# ICM, the intelligent contact manager: a returning customer rings the manager
+# who last talked with them (the box's own calls, 90 days); when that manager
+# is away, busy or does not answer in 20 s the day scenario goes on to the menu.
+[icm]
+number = "6100"            # a menu key "icm" or dialing 6100 in the menu reaches it too
+sources = ["history"]      # in order; add "amocrm", "bitrix24" or "megaplan" once set up below
+exceptions = ["100"]       # reception is never anybody's manager
+ring_mobile = false        # true: also the manager's mobile after their forward_after
+
+# The office's CRM as a source: fill in one of these, add its name to sources.
+# [icm.amocrm]
+# url = "https://YOUR-SUBDOMAIN.amocrm.ru"
+# token_file = "/etc/minipbx/amocrm.token"      # a long-lived token
+# users = {{ "1234567" = "101" }}                 # CRM user id -> extension
+#
+# [icm.bitrix24]
+# webhook_file = "/etc/minipbx/bitrix24.webhook" # https://PORTAL/rest/USER/CODE/
+# users = {{ "7" = "102" }}                       # when the user has no inner phone in Bitrix24
+#
+# [icm.megaplan]
+# url = "https://YOUR-ACCOUNT.megaplan.ru"
+# username = "pbx@example.ru"
+# password_file = "/etc/minipbx/megaplan.password"
+# users = {{ "1000005" = "103" }}
+
 [[scenarios]]
 name = "day"
 steps = [
   {{ kind = "greeting" }},                    # good morning / day / evening by the clock
+  {{ kind = "icm" }},                         # a returning customer rings their manager first
   {{ kind = "menu", menu = "main" }},
   {{ kind = "queue", department = "600" }},
   {{ kind = "voicemail", mailbox = "100" }},

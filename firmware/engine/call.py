@@ -51,6 +51,8 @@ class Event(StrEnum):
     ANNOUNCE = "announce"
     MAX_WAIT = "max_wait"
     TONE_TIMEOUT = "tone_timeout"
+    LOOKED_UP = "looked_up"
+    LOOKUP_TIMEOUT = "lookup_timeout"
 
 
 class Stoppable(Protocol):

@@ -40,6 +40,7 @@ from firmware.engine.states import Confirming, Dialing, Refusing
 from firmware.engine.trunks import Lines
 from firmware.engine.voicemail import Voicemail
 from firmware.home import Home
+from firmware.icm_lookup import IcmLookup
 from firmware.prompts import BUILT_DIR
 from firmware.prompts.check import prompt_problems
 from firmware.prompts.library import PromptLibrary, PromptMissing
@@ -109,6 +110,7 @@ class Engine:
             ),
             call_back=self._queue_call_back,
         )
+        self.icm_lookup = IcmLookup(config.icm)
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
         self.media_watch = MediaWatch(
@@ -148,6 +150,8 @@ class Engine:
             self.loop.run_once()
         self.calls.clear()
         self.voicemail.close()
+        self.inbound.contact_manager.close()
+        self.icm_lookup.close()
         gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()
         gc.collect()  # pjsua2 objects must be gone before the library
@@ -375,6 +379,9 @@ class Engine:
         ]
         last_good.keep(text, self.home.last_good_config)
         write_subscribers(self.home.sipedge_db, new)
+        if new.icm != self.config.icm:
+            old, self.icm_lookup = self.icm_lookup, IcmLookup(new.icm)
+            self.loop.call_later(old.timeout + 1.0, old.close)  # after lookups under way
         self.config = new
         self.lines.reload(new)
         log.info("config reloaded: %d extension(s)", len(new.extensions))
@@ -400,6 +407,7 @@ class Engine:
                 },
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "queues": self.queues.status(),
+                "icm": self.icm_lookup.status(),
                 "line_queue": [
                     {"extension": r.extension, "number": r.number}
                     for r in self.outside.line_queue.requests

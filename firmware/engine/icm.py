@@ -4,20 +4,25 @@ hands the call back to its scenario when that manager cannot or does not take it
 The decision itself is ``firmware.routing.icm``'s; this module gathers what it
 needs (the caller's number, each source's answer, who is online, busy or on
 do-not-disturb), records the decision on the call, and turns it into a state.
+The box's history is asked on the engine thread; the CRMs, when the walk
+reaches them, in a worker while the call waits in ``LookingUp`` for at most
+``icm.timeout``.
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from typing import TYPE_CHECKING
 
 from firmware import icm_lookup
 from firmware.config.inbound import Step
-from firmware.engine.call import Call, RingPlan
+from firmware.engine.call import Call, Event, RingPlan
 from firmware.engine.leg import Leg
-from firmware.engine.states import Dialing, State
+from firmware.engine.states import Dialing, Ended, State
 from firmware.routing import icm
-from firmware.routing.outcome import Disposition, Refusal
+from firmware.routing.outcome import Disposition, Party, Refusal
 from firmware.store import icm as decisions
 from firmware.store.cdr import CallEnd
 
@@ -29,14 +34,47 @@ log = logging.getLogger(__name__)
 
 
 class ContactManager:
-    def __init__(self, inbound: Inbound) -> None:
+    def __init__(self, inbound: Inbound, lookup: Callable[[], icm_lookup.IcmLookup]) -> None:
         self._inbound = inbound
+        self._lookup = lookup
+        self._workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="icm")
+
+    def close(self) -> None:
+        self._workers.shutdown(wait=False, cancel_futures=True)
 
     def step(self, call: Call, step: Step | None, run: ScenarioRun) -> State:
         """An icm step (``step``) or a menu key or target naming icm (None)."""
         s = self._inbound
         rules = icm.IcmRules.of(s.config)
-        number, answers = icm_lookup.ask(rules, call.caller, store=s.store, now=s.now())
+        number = rules.customer_number(call.caller)
+
+        def then(answers: list[icm.SourceAnswer]) -> State:
+            return self._decided(
+                call, step=step, run=run, rules=rules, number=number, answers=answers
+            )
+
+        if number is None:
+            return then([])
+        known: dict[str, icm.SourceAnswer] = {}
+        if "history" in rules.sources:
+            known["history"] = icm_lookup.history(rules, number, store=s.store, now=s.now())
+        lookup = self._lookup()
+        pending = icm_lookup.Pending(rules, number, known)
+        if not icm_lookup.needs_crm(rules, known):
+            return then(pending.answers(lookup.timeout))
+        return LookingUp(pending, lookup, self._workers, then)
+
+    def _decided(
+        self,
+        call: Call,
+        *,
+        step: Step | None,
+        run: ScenarioRun,
+        rules: icm.IcmRules,
+        number: str | None,
+        answers: list[icm.SourceAnswer],
+    ) -> State:
+        s = self._inbound
         decision = icm.decide(call.caller, number, answers, rules, s.presence())
         ident = decisions.record(
             s.store, decision, call_record=call.record, pass_id=run.pass_id, at=s.now()
@@ -77,6 +115,51 @@ class ContactManager:
 
     def _finished(self, ident: int, end: CallEnd) -> None:
         decisions.close(self._inbound.store, ident, "left")
+
+
+class LookingUp(State):
+    """The CRMs are being asked in a worker; the caller waits at most ``icm.timeout``,
+    then the call goes on with what has come (a source that did not answer in time
+    counts as failed)."""
+
+    name = "icm_lookup"
+
+    def __init__(
+        self,
+        pending: icm_lookup.Pending,
+        lookup: icm_lookup.IcmLookup,
+        workers: ThreadPoolExecutor,
+        then: Callable[[list[icm.SourceAnswer]], State],
+    ) -> None:
+        self.pending = pending
+        self.lookup = lookup
+        self.workers = workers
+        self.then = then
+
+    def enter(self, call: Call) -> None:
+        call.set_timer(self.lookup.timeout, Event.LOOKUP_TIMEOUT)
+
+        def done() -> None:
+            call.ctx.loop.post(lambda: self._looked_up(call))
+
+        self.workers.submit(self.lookup.run, self.pending, done)
+
+    def _looked_up(self, call: Call) -> None:
+        if call.state is self:  # not when the time ran out first, or the caller left
+            call.dispatch(Event.LOOKED_UP)
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event in (Event.LOOKED_UP, Event.LOOKUP_TIMEOUT):
+            call.cancel_timer()
+            if event is Event.LOOKUP_TIMEOUT:
+                log.warning("call %s: icm: the CRM did not answer in time", call.record)
+            return self.then(self.pending.answers(self.lookup.timeout))
+        if event is Event.A_ENDED:
+            call.cancel_timer()
+            self.pending.abandoned.set()
+            call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 487, "caller hung up in icm"))
+            return Ended()
+        return None
 
 
 NOBODY_FOUND = Refusal(480, "Temporarily Unavailable", None, Disposition.NO_ANSWER, "icm: nobody")

@@ -50,7 +50,7 @@ class Inbound:
         self._engine = engine
         self.queues = queues
         self.voicemail_service = voicemail
-        self.contact_manager = ContactManager(self)
+        self.contact_manager = ContactManager(self, lambda: engine.icm_lookup)
 
     @property
     def config(self) -> Config:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from firmware.config import ConfigError, parse_config
+from firmware.config.sample import sample_office
 from firmware.explain_inbound import explain_call, icm_decision, render
 from firmware.routing.icm import IcmRules, Presence, SourceAnswer, Verdict, decide
 from firmware.routing.outcome import Disposition, Party
@@ -182,3 +183,19 @@ def test_explain_shows_what_icm_would_decide_for_the_caller_now() -> None:
         "found 101 (from history), who cannot take it now (offline (no phone registered)): "
         "the next step"
     )
+
+
+def test_the_sample_office_has_icm_by_day_and_its_commented_crms_are_valid() -> None:
+    text = sample_office()
+    config = parse_config(text)
+    assert config.icm is not None
+    assert config.icm.sources == ["history"]
+    [day] = [s for s in config.scenarios if s.name == "day"]
+    assert [step.kind for step in day.steps][:2] == ["greeting", "icm"]
+    start, end = text.index("# [icm.amocrm]"), text.index("[[scenarios]]")
+    uncommented = [
+        line.removeprefix("# ").removeprefix("#") for line in text[start:end].split("\n")
+    ]
+    crms = parse_config(text[:start] + "\n".join(uncommented) + text[end:]).icm
+    assert crms is not None
+    assert None not in (crms.amocrm, crms.bitrix24, crms.megaplan)
