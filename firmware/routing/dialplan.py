@@ -29,6 +29,10 @@ NO_CHANNEL = Refusal(
 
 def route_call(config: Config, *, caller: str, dialed: str) -> Decision:
     callee = config.extension(dialed)
+    if callee is None and config.icm is not None and dialed == config.icm.number:
+        # An extension is nobody's customer: ICM has no one to look up for it.
+        why = "ICM's number is for customers: a menu or a transfer sends them to it"
+        return Refusal(403, "Forbidden", Tone.UNOBTAINABLE, Disposition.FAILED, why)
     if callee is None:
         return Refusal(404, "Not Found", Tone.UNOBTAINABLE, Disposition.FAILED, "no such number")
     if callee.number == caller:

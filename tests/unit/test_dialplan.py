@@ -10,9 +10,10 @@ from firmware.routing.outcome import Disposition, Party, Refusal
 from firmware.routing.toneplans import TONE_PLANS, Tone
 from tests.unit.test_config import GOOD
 
-CONFIG = parse_config(
+CONFIG_TEXT = (
     GOOD + '\n[[extensions]]\nnumber = "102"\nname = "Olga"\npassword = "Olga-Secret-xyz"\n'
 )
+CONFIG = parse_config(CONFIG_TEXT)
 
 
 def test_an_extension_rings_with_the_configured_ring_time() -> None:
@@ -27,6 +28,18 @@ def test_an_unknown_number_is_refused_as_unobtainable() -> None:
         Tone.UNOBTAINABLE,
         Disposition.FAILED,
     )
+
+
+def test_icm_dialed_from_an_extension_says_it_is_for_customers() -> None:
+    config = parse_config(CONFIG_TEXT + "\n[icm]\n")
+    decision = route_call(config, caller="101", dialed="6100")
+    assert isinstance(decision, Refusal)
+    assert (decision.status, decision.why) == (
+        403,
+        "ICM's number is for customers: a menu or a transfer sends them to it",
+    )
+    unowned = route_call(CONFIG, caller="101", dialed="6100")  # no [icm]: no such number
+    assert isinstance(unowned, Refusal) and unowned.status == 404
 
 
 def test_calling_yourself_is_busy() -> None:
