@@ -310,6 +310,11 @@ def test_a_crm_that_does_not_answer_in_time_is_passed_by_for_the_history(
         ("history", "chosen"),
     ]
     assert decision["trail"][0]["why"].startswith("timeout")
+    explained = box.cli("explain", "--to", TRUNK_USER, "--from", MOBILE, "--offline", "--json")
+    assert [(e["source"], e["verdict"]) for e in json.loads(explained.stdout)["icm"]["trail"]] == [
+        ("amocrm", "not_consulted"),
+        ("history", "chosen"),
+    ]
     shown = box.cli("status").stdout
     assert "icm amocrm (active): " in shown
     assert "failed" in shown
