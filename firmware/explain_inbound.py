@@ -19,6 +19,7 @@ from firmware import icm_lookup
 from firmware.config import Config
 from firmware.config.inbound import Step
 from firmware.config.load import number_plan
+from firmware.config.target import HANGUP, Kind, Target
 from firmware.routing import icm
 from firmware.routing.departments import plan_length
 from firmware.routing.icm import Presence
@@ -69,7 +70,7 @@ def explain_call(
         "next_change": change.isoformat(timespec="minutes") if change else None,
     }
     if inbound.destination is not None:
-        answer["destination"] = _target(config, f"extension:{inbound.destination}")
+        answer["destination"] = _target(config, Target(Kind.EXTENSION, inbound.destination))
         return answer
     answer["scenario"] = inbound.scenario
     answer["steps"] = _steps(config, inbound.scenario or "", local, depth=0)
@@ -98,12 +99,12 @@ def _step(config: Config, n: int, step: Step, at: datetime, depth: int) -> dict[
     elif step.kind == "menu":
         out |= _menu(config, step.menu or "")
     elif step.kind == "dial":
-        out["target"] = _target(config, step.target or "", step.ring_timeout)
+        out["target"] = _target(config, step.target or HANGUP, step.ring_timeout)
         out["says"] = f"dial {out['target']['says']}"
     elif step.kind == "queue":
         out |= _queue(config, step.department or "")
     elif step.kind == "voicemail":
-        out["target"] = _target(config, f"voicemail:{step.mailbox}")
+        out["target"] = _target(config, Target(Kind.VOICEMAIL, step.mailbox or ""))
         out["says"] = out["target"]["says"]
     elif step.kind == "forward":
         out |= _forward(config, step)
@@ -138,7 +139,7 @@ def _menu(config: Config, name: str) -> dict[str, Any]:
         "direct_dial": menu.direct_dial,
         "timeout": menu.timeout,
         "max_invalid": menu.max_invalid,
-        "default": menu.default,
+        "default": str(menu.default) if menu.default else None,
         "says": f"menu {name}: plays {menu.prompt}, waits {menu.timeout:g} s{direct}; "
         f"nothing or {menu.max_invalid} wrong keys: {default}",
     }
@@ -158,30 +159,30 @@ def _forward(config: Config, step: Step) -> dict[str, Any]:
     }
 
 
-def _target(config: Config, target: str, ring_timeout: float | None = None) -> dict[str, Any]:
+def _target(config: Config, where: Target, ring_timeout: float | None = None) -> dict[str, Any]:
     """A target with what it names, and a line saying so."""
-    found = resolve(config, target)
-    out: dict[str, Any] = {"target": target}
-    if not found.exists:
-        out["says"] = f"{target} (does not exist)"
-    elif found.kind == "extension":
-        extension = config.extension(found.value)
+    kind, value = where.kind, where.value
+    out: dict[str, Any] = {"target": str(where)}
+    if not resolve(config, where).exists:
+        out["says"] = f"{where} (does not exist)"
+    elif kind is Kind.EXTENSION:
+        extension = config.extension(value)
         ring = ring_timeout or config.calls.ring_timeout
         out |= {"name": extension.name if extension else "", "ring_timeout": ring}
-        out["says"] = f"extension {found.value} ({out['name']}), rings {ring:g} s"
-    elif found.kind == "department":
-        out |= _department(config, found.value, ring_timeout)
-    elif found.kind == "voicemail":
-        emails = Mailboxes.mailbox_email(config, found.value)
-        out |= {"mailbox": found.value, "email": emails}
+        out["says"] = f"extension {value} ({out['name']}), rings {ring:g} s"
+    elif kind is Kind.DEPARTMENT:
+        out |= _department(config, value, ring_timeout)
+    elif kind is Kind.VOICEMAIL:
+        emails = Mailboxes.mailbox_email(config, value)
+        out |= {"mailbox": value, "email": emails}
         mailed = f", mailed to {', '.join(emails)}" if emails else ""
-        out["says"] = f"voicemail box {found.value}{mailed}"
-    elif found.kind == "hangup":
+        out["says"] = f"voicemail box {value}{mailed}"
+    elif kind is Kind.HANGUP:
         out["says"] = "hang up"
-    elif found.kind == "icm":
+    elif kind is Kind.ICM:
         out["says"] = "icm: the manager who knows the caller, else the next step"
     else:
-        out["says"] = f"{found.kind} {found.value}"
+        out["says"] = f"{kind} {value}"
     return out
 
 
@@ -256,7 +257,7 @@ def icm_decision(
         why = next(e["why"] for e in trail if e["extension"] == decision.extension)
         says = f"found {found}, who cannot take it now ({why}): the next step"
     elif decision.action == "default":
-        says = f"found nobody: {_target(config, decision.target or '')['says']}"
+        says = f"found nobody: {_target(config, decision.target or HANGUP)['says']}"
     else:
         says = "found nobody: the next step"
     return {
@@ -264,7 +265,7 @@ def icm_decision(
         "action": decision.action,
         "extension": decision.extension,
         "source": decision.source,
-        "target": decision.target,
+        "target": str(decision.target) if decision.target else None,
         "trail": trail,
         "says": says,
     }

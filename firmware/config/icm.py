@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, SecretStr, field_validator, model_validator
 
 from firmware.config.base import ExtensionNumber, Seconds, Section
-from firmware.config.inbound import Target
+from firmware.config.target import Target
 
 SourceName = Literal["history", "amocrm", "bitrix24", "megaplan"]
 CRM_SOURCES: tuple[SourceName, ...] = ("amocrm", "bitrix24", "megaplan")

@@ -1,8 +1,7 @@
 """The inbound part of pbx.toml: operating modes, departments, menus, scenarios, voicemail.
 
-A target names where a call goes in one word, the same everywhere a key or a
-step points somewhere: ``extension:101``, ``department:600``, ``menu:main``,
-``voicemail:101``, ``scenario:night``, ``hangup``.
+Where a key, a step or an overflow points is a ``Target`` (firmware.config.target),
+written ``extension:101``, ``department:600``, ``menu:main`` ... and parsed once here.
 """
 
 from __future__ import annotations
@@ -14,18 +13,10 @@ from typing import Annotated, Literal
 from pydantic import Field, field_validator, model_validator
 
 from firmware.config.base import ExtensionNumber, Seconds, Section
+from firmware.config.target import Kind, Target
 
 ModeName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]{0,19}$")]
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
-Target = Annotated[
-    str,
-    Field(
-        pattern=r"^((extension|department|voicemail):[0-9]{2,5}|(menu|scenario):[a-z][a-z0-9_-]*"
-        r"|icm|hangup)$",
-        description="extension:N, department:N, voicemail:N, menu:NAME, scenario:NAME, icm "
-        "or hangup",
-    ),
-]
 Key = Annotated[str, Field(pattern=r"^[0-9*#]$")]
 Pin = Annotated[str, Field(pattern=r"^[0-9]{4,8}$")]
 
@@ -177,11 +168,7 @@ class Step(Section):
         if (
             self.kind == "dial"
             and self.target
-            and self.target.split(":")[0]
-            not in (
-                "extension",
-                "department",
-            )
+            and self.target.kind not in (Kind.EXTENSION, Kind.DEPARTMENT)
         ):
             raise ValueError("a dial step rings an extension:N or a department:N")
         return self

@@ -13,6 +13,7 @@ from firmware.config.errors import ConfigError, Problem, format_path, locate_lin
 from firmware.config.icm import CRM_SOURCES
 from firmware.config.inbound import Step
 from firmware.config.schema import Config
+from firmware.config.target import Kind, Target
 from firmware.routing.numbers import NumberClass, NumberError, NumberPlan, read_number
 
 _TOML_POSITION = re.compile(r"\s*\(at line (\d+), column (\d+)\)")
@@ -185,21 +186,21 @@ def _inbound_checks(config: Config) -> Found:
     return found
 
 
-def _target(config: Config, path: tuple[str | int, ...], target: str) -> Found:
-    kind, _, value = target.partition(":")
+def _target(config: Config, path: tuple[str | int, ...], target: Target) -> Found:
+    kind, value = target.kind, target.value
     extension, department = config.extension(value), config.department(value)
-    if kind == "extension" and extension is None:
+    if kind is Kind.EXTENSION and extension is None:
         hint = f" ({value} is a department: department:{value})" if department else ""
         return [(path, f"no extension {value}{hint}")]
-    if kind == "department" and department is None:
+    if kind is Kind.DEPARTMENT and department is None:
         hint = f" ({value} is an extension: extension:{value})" if extension else ""
         return [(path, f"no department {value}{hint}")]
-    if kind == "voicemail" and extension is None and department is None:
+    if kind is Kind.VOICEMAIL and extension is None and department is None:
         return [(path, f"no mailbox {value}: a mailbox is an extension or a department number")]
-    if kind == "icm" and config.icm is None:
+    if kind is Kind.ICM and config.icm is None:
         return [(path, "icm needs an [icm] section")]
-    if (kind == "menu" and config.menu(value) is None) or (
-        kind == "scenario" and config.scenario(value) is None
+    if (kind is Kind.MENU and config.menu(value) is None) or (
+        kind is Kind.SCENARIO and config.scenario(value) is None
     ):
         return [(path, f"no {kind} named {value!r}")]
     return []
@@ -211,17 +212,17 @@ def _step(config: Config, path: tuple[str | int, ...], step: Step) -> Found:
     if step.target is not None:
         return _target(config, (*path, "target"), step.target)
     if step.menu is not None:
-        return _target(config, (*path, "menu"), f"menu:{step.menu}")
+        return _target(config, (*path, "menu"), Target(Kind.MENU, step.menu))
     if step.scenario is not None:
-        return _target(config, (*path, "scenario"), f"scenario:{step.scenario}")
+        return _target(config, (*path, "scenario"), Target(Kind.SCENARIO, step.scenario))
     if step.mailbox is not None:
-        return _target(config, (*path, "mailbox"), f"voicemail:{step.mailbox}")
+        return _target(config, (*path, "mailbox"), Target(Kind.VOICEMAIL, step.mailbox))
     if step.department is not None:
         department = config.department(step.department)
         if department is not None and not department.queue.enabled:
             why = f"department {step.department}'s queue is off (queue.enabled = false)"
             return [((*path, "department"), why)]
-        return _target(config, (*path, "department"), f"department:{step.department}")
+        return _target(config, (*path, "department"), Target(Kind.DEPARTMENT, step.department))
     if step.number is not None:
         try:
             number = read_number(step.number, number_plan(config))
@@ -297,12 +298,13 @@ def _number_scenarios(config: Config) -> Found:
     known = config.modes.known_names
     for i, entry in enumerate(config.numbers):
         if entry.scenario is not None:
-            found += _target(config, ("numbers", i, "scenario"), f"scenario:{entry.scenario}")
+            where = Target(Kind.SCENARIO, entry.scenario)
+            found += _target(config, ("numbers", i, "scenario"), where)
         for mode, name in (entry.scenarios or {}).items():
             path = ("numbers", i, "scenarios", mode)
             if mode not in known:
                 found.append((path, f"no mode {mode!r} (modes: {', '.join(known)})"))
-            found += _target(config, path, f"scenario:{name}")
+            found += _target(config, path, Target(Kind.SCENARIO, name))
     return found
 
 

@@ -21,6 +21,7 @@ from firmware.config import Config, ConfigError, last_good, load_config
 from firmware.config.inbound import Department
 from firmware.config.load import number_plan
 from firmware.config.schema import Trunk
+from firmware.config.target import Kind, Target
 from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppable
 from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
@@ -282,7 +283,7 @@ class Engine:
         log.info(
             "call %s: mode %s (%s), scenario %s", call.record, route.mode, route.why, route.scenario
         )
-        self.records.note(call.record, destination=f"scenario:{route.scenario}")
+        self.records.note(call.record, destination=str(Target(Kind.SCENARIO, route.scenario)))
         run = ScenarioRun(self.inbound, call, scenario=route.scenario, mode=route.mode, number=did)
         call.start(run.next())
 

@@ -16,6 +16,7 @@ from typing import Protocol
 
 from firmware.config import Config
 from firmware.config.inbound import Menu, Step
+from firmware.config.target import HANGUP, Kind, Target
 from firmware.engine.call import Call, Destination, Event, RingPlan
 from firmware.engine.leg import Leg
 from firmware.engine.states import Dialing, Ended, State
@@ -114,7 +115,7 @@ class ScenarioRun:
             assert menu is not None
             return MenuStep(menu, self)
         if step.kind == "dial":
-            return self.goto(step.target or "hangup", ring_timeout=step.ring_timeout)
+            return self.goto(step.target or HANGUP, ring_timeout=step.ring_timeout)
         if step.kind == "queue":
             return s.queue(call, step.department or "", self)
         if step.kind == "icm":
@@ -154,28 +155,28 @@ class ScenarioRun:
         )
         return self.next()
 
-    def goto(self, target: str, *, ring_timeout: float | None = None) -> State:
+    def goto(self, target: Target, *, ring_timeout: float | None = None) -> State:
         """Where a menu key or a dial step sends the call; unanswered, the scenario goes on."""
-        kind, _, value = target.partition(":")
+        kind, value = target.kind, target.value
         s = self.services
-        if kind == "extension":
+        if kind is Kind.EXTENSION:
             plan = s.extension_plan(value, self.call)
-        elif kind == "department":
+        elif kind is Kind.DEPARTMENT:
             self.group = value
             found = s.department_plan(value, self.call)
             if found is None:
                 return self._nobody_free(value)
             plan = found
-        elif kind == "menu":
+        elif kind is Kind.MENU:
             menu = s.config.menu(value)
             assert menu is not None
             return MenuStep(menu, self)
-        elif kind == "voicemail":
+        elif kind is Kind.VOICEMAIL:
             self.outcome = "voicemail"
             return s.voicemail(self.call, value, self.next)
-        elif kind == "scenario":
+        elif kind is Kind.SCENARIO:
             return self.switch(value)
-        elif kind == "icm":
+        elif kind is Kind.ICM:
             return s.icm(self.call, None, self)
         else:
             return Hangup("hangup chosen", self)
@@ -183,7 +184,7 @@ class ScenarioRun:
             plan = RingPlan(plan.actions, ring_timeout)
         return Dialing(plan, self.step_failed)
 
-    def overflow(self, target: str | None) -> State:
+    def overflow(self, target: Target | None) -> State:
         """A queue that is full or waited on too long sends the caller on."""
         self._close_step("full")
         return self.goto(target) if target else self.next()
@@ -238,14 +239,10 @@ _NOBODY_FREE = Refusal(480, "No Answer", None, Disposition.NO_ANSWER, "no member
 
 
 def _target_of(step: Step) -> str | None:
-    return (
-        step.target
-        or step.menu
-        or step.department
-        or step.mailbox
-        or step.number
-        or (step.scenario)
-    )
+    """What the analytics name as where a step went."""
+    if step.target is not None:
+        return str(step.target)
+    return step.menu or step.department or step.mailbox or step.number or step.scenario
 
 
 class Greeting(State):
@@ -325,7 +322,7 @@ class MenuStep(State):
             return None
         return self._go(call, choice, call.digits)
 
-    def _go(self, call: Call, target: str, key: str) -> State:
+    def _go(self, call: Call, target: Target, key: str) -> State:
         call.cancel_timer()
         call.digits = ""
         self.run.chose(key)

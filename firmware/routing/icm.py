@@ -25,6 +25,7 @@ from typing import Literal
 
 from firmware.config.inbound import Step
 from firmware.config.schema import Config
+from firmware.config.target import Target
 from firmware.routing.numbers import NumberError, NumberPlan, read_number
 
 Action = Literal["ring", "default", "next"]
@@ -82,7 +83,7 @@ class IcmDecision:
     action: Action
     extension: str | None = None
     source: str | None = None
-    target: str | None = None
+    target: Target | None = None
     trail: tuple[TrailEntry, ...] = ()
 
 
@@ -112,7 +113,7 @@ class IcmRules:
     sources: tuple[str, ...]
     extensions: frozenset[str]
     exceptions: frozenset[str] = frozenset()
-    default: str | None = None
+    default: Target | None = None
     region: str = "RU"
     area_codes: tuple[str, ...] = ()
     history_days: int = 90

@@ -21,6 +21,7 @@ from zoneinfo import ZoneInfo
 from firmware.config.inbound import Menu, Step
 from firmware.config.load import number_plan
 from firmware.config.schema import Config, Department, Extension, Number, Scenario
+from firmware.config.target import ICM, Kind, Target
 from firmware.routing.modes import ModeOverride, effective_mode
 from firmware.routing.numbers import NumberError, read_number
 
@@ -28,8 +29,6 @@ from firmware.routing.numbers import NumberError, read_number
 INTER_DIGIT = 2.0
 #: Hand-overs to another scenario one call may take; the next one ends the call instead.
 MAX_RUN_DEPTH = 8
-
-TARGET_KINDS = ("extension", "department", "voicemail", "menu", "scenario", "hangup")
 
 
 @dataclass(frozen=True)
@@ -45,15 +44,14 @@ class InboundPlan:
 
 @dataclass(frozen=True)
 class Resolved:
-    """A target split into kind and value; ``found`` is what it names, None if nothing."""
+    """A target and what it names in the config, None if nothing."""
 
-    kind: str
-    value: str
+    target: Target
     found: Extension | Department | Menu | Scenario | None
 
     @property
     def exists(self) -> bool:
-        return self.kind == "hangup" or self.found is not None
+        return self.target.kind in (Kind.HANGUP, Kind.ICM) or self.found is not None
 
 
 @dataclass(frozen=True)
@@ -127,30 +125,26 @@ def greeting_prompt(step: Step, at: datetime | time) -> str:
     return time_of_day_prompt(at.time() if isinstance(at, datetime) else at)
 
 
-def split_target(target: str) -> tuple[str, str]:
-    """``"department:600"`` -> ``("department", "600")``; ``"hangup"`` -> ``("hangup", "")``."""
-    kind, _, value = target.partition(":")
-    return kind, value
-
-
-def resolve(config: Config, target: str) -> Resolved:
+def resolve(config: Config, target: Target) -> Resolved:
     """What a target names in this config; a voicemail box belongs to an extension or department."""
-    kind, value = split_target(target)
+    kind, value = target.kind, target.value
     found: Extension | Department | Menu | Scenario | None = None
-    if kind == "extension":
+    if kind is Kind.EXTENSION:
         found = config.extension(value)
-    elif kind == "department":
+    elif kind is Kind.DEPARTMENT:
         found = config.department(value)
-    elif kind == "voicemail":
+    elif kind is Kind.VOICEMAIL:
         found = config.extension(value) or config.department(value)
-    elif kind == "menu":
+    elif kind is Kind.MENU:
         found = config.menu(value)
-    elif kind == "scenario":
+    elif kind is Kind.SCENARIO:
         found = config.scenario(value)
-    return Resolved(kind, value, found)
+    return Resolved(target, found)
 
 
-def menu_choice(config: Config, menu: Menu, digits: str, *, complete: bool) -> str | Wait | Invalid:
+def menu_choice(
+    config: Config, menu: Menu, digits: str, *, complete: bool
+) -> Target | Wait | Invalid:
     """What the caller's digits so far choose in ``menu``: a target, wait for more, or invalid.
 
     ``complete`` is set by the engine after ``INTER_DIGIT`` s without a digit.
@@ -181,10 +175,10 @@ def next_step(config: Config, scenario: str, index: int) -> tuple[str, int, Step
     return scenario, index + 1, found.steps[index + 1]
 
 
-def _direct_numbers(config: Config) -> dict[str, str]:
+def _direct_numbers(config: Config) -> dict[str, Target]:
     """Numbers a caller may dial in a menu with direct dial, and the target each is."""
-    found = {d.number: f"department:{d.number}" for d in config.departments}
-    found.update({e.number: f"extension:{e.number}" for e in config.extensions})
+    found = {d.number: Target(Kind.DEPARTMENT, d.number) for d in config.departments}
+    found.update({e.number: Target(Kind.EXTENSION, e.number) for e in config.extensions})
     if config.icm is not None:
-        found[config.icm.number] = "icm"
+        found[config.icm.number] = ICM
     return found

@@ -40,7 +40,7 @@ def record(
             decision.action,
             decision.source,
             decision.extension,
-            decision.target,
+            str(decision.target) if decision.target else None,
             trail,
         ),
     )

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 
 from firmware.config import parse_config
 from firmware.config.inbound import Menu, Step
+from firmware.config.target import Kind, Target
 from firmware.routing.modes import ModeOverride
 from firmware.routing.scenarios import (
     InboundPlan,
@@ -21,7 +22,6 @@ from firmware.routing.scenarios import (
     menu_choice,
     next_step,
     resolve,
-    split_target,
     time_of_day_prompt,
 )
 from tests.unit.offices import CITY_TRUNK, IVAN, OLGA
@@ -177,18 +177,18 @@ NO_DIRECT = Menu(name="plain", keys=MENU.keys, direct_dial=False)
     [
         (MENU, "", False, Wait()),  # no input at all is the menu's timeout, not a choice
         (MENU, "1", False, Wait()),  # 100, 101, 102 start with 1
-        (MENU, "1", True, "department:600"),
-        (MENU, "2", False, "extension:100"),  # no number starts with 2: at once
-        (MENU, "*", False, "menu:main"),
+        (MENU, "1", True, Target.parse("department:600")),
+        (MENU, "2", False, Target.parse("extension:100")),  # no number starts with 2: at once
+        (MENU, "*", False, Target.parse("menu:main")),
         (MENU, "10", False, Wait()),
         (MENU, "10", True, Invalid("10")),
-        (MENU, "101", False, "extension:101"),
+        (MENU, "101", False, Target.parse("extension:101")),
         (MENU, "6", False, Wait()),
         (MENU, "6", True, Invalid("6")),
-        (MENU, "600", False, "department:600"),
+        (MENU, "600", False, Target.parse("department:600")),
         (MENU, "7", False, Invalid("7")),
         (MENU, "1011", False, Invalid("1011")),
-        (NO_DIRECT, "1", False, "department:600"),
+        (NO_DIRECT, "1", False, Target.parse("department:600")),
         (NO_DIRECT, "101", False, Invalid("101")),
         (NO_DIRECT, "6", True, Invalid("6")),
     ],
@@ -218,17 +218,32 @@ def test_menu_digits_once_invalid_stay_invalid(digits: str, more: str) -> None:
         ("menu:night", "menu", "night", False),
         ("scenario:closed", "scenario", "closed", True),
         ("hangup", "hangup", "", True),
+        ("icm", "icm", "", True),
     ],
 )
 def test_resolve(target: str, kind: str, value: str, exists: bool) -> None:
-    found = resolve(CONFIG, target)
-    assert (found.kind, found.value, found.exists) == (kind, value, exists)
-    assert split_target(target) == (kind, value)
+    parsed = Target.parse(target)
+    assert (parsed.kind, parsed.value, str(parsed)) == (kind, value, target)
+    assert resolve(CONFIG, parsed).exists is exists
 
 
 def test_resolve_gives_what_the_target_names() -> None:
-    assert resolve(CONFIG, "department:600").found == CONFIG.department("600")
-    assert resolve(CONFIG, "voicemail:101").found == CONFIG.extension("101")
+    assert resolve(CONFIG, Target.parse("department:600")).found == CONFIG.department("600")
+    assert resolve(CONFIG, Target.parse("voicemail:101")).found == CONFIG.extension("101")
+
+
+@pytest.mark.parametrize(
+    "text", ["extension", "extension:1", "department:abc", "menu:Main", "hangup:now", "queue:600"]
+)
+def test_a_malformed_target_names_the_forms_there_are(text: str) -> None:
+    with pytest.raises(ValueError, match="is no target: extension:N, department:N"):
+        Target.parse(text)
+
+
+def test_a_target_reads_from_and_dumps_to_its_text() -> None:
+    menu = CONFIG.menus[0]
+    assert menu.keys["1"] == Target(Kind.DEPARTMENT, "600")
+    assert menu.model_dump()["keys"]["1"] == "department:600"
 
 
 def test_walking_a_scenario_step_by_step() -> None:
