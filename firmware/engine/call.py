@@ -51,6 +51,8 @@ class Event(StrEnum):
     ANNOUNCE = "announce"
     MAX_WAIT = "max_wait"
     TONE_TIMEOUT = "tone_timeout"
+    HELD = "held"
+    RESUMED = "resumed"
     LOOKED_UP = "looked_up"
     LOOKUP_TIMEOUT = "lookup_timeout"
 
@@ -76,6 +78,8 @@ class CallContext:
     tone_timeout: float
     sip_domain: str
     on_finished: Callable[[Call], None]
+    #: The hold feature: the state of a talking call one of whose parties put it on hold.
+    hold: Callable[[Call, Leg], State]
 
 
 @dataclass(frozen=True)
@@ -129,6 +133,9 @@ class _Ignore:
         pass
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None:
+        pass
+
+    def on_leg_hold(self, leg: Leg) -> None:
         pass
 
 
@@ -297,6 +304,9 @@ class Call:
             if leg is not keep:
                 del self.candidates[key]
                 leg.end()
+
+    def on_leg_hold(self, leg: Leg) -> None:
+        self.dispatch(Event.HELD if leg.held else Event.RESUMED, leg)
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None:
         if leg is self.a_leg:

@@ -26,6 +26,7 @@ from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppab
 from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
+from firmware.engine.features.hold.service import Hold
 from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
@@ -112,6 +113,7 @@ class Engine:
             call_back=self._queue_call_back,
         )
         self.icm_lookup = IcmLookup(config.icm)
+        self.hold = Hold(BUILT_DIR / "music" / "default.wav")
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
         self.media_watch = MediaWatch(
@@ -152,6 +154,7 @@ class Engine:
         self.calls.clear()
         self.voicemail.close()
         self.inbound.contact_manager.close()
+        self.hold.close()
         self.icm_lookup.close()
         gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()
@@ -172,6 +175,7 @@ class Engine:
             tone_timeout=self.config.calls.tone_timeout,
             sip_domain=self.config.system.sip_domain,
             on_finished=self.finished,
+            hold=self.hold.held,
         )
 
     def _incoming(self, call_id: int, invite: Request) -> None:

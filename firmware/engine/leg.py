@@ -59,6 +59,8 @@ class LegListener(Protocol):
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None: ...
 
+    def on_leg_hold(self, leg: Leg) -> None: ...
+
 
 class Leg(pj.Call):
     """pjsua2's Call with the state the call flows need kept in plain attributes."""
@@ -86,6 +88,8 @@ class Leg(pj.Call):
         self._media_index = 0
         #: The audio flows both ways (neither side holds it): silence would mean trouble.
         self.media_active = False
+        #: The party put the call on hold (their phone's hold key: a=sendonly or inactive).
+        self.held = False
 
     def __repr__(self) -> str:
         return f"<Leg {self.role} {self.state} {self.status}>"
@@ -105,12 +109,17 @@ class Leg(pj.Call):
         info = self.getInfo()
         audio = [(i, m) for i, m in enumerate(info.media) if m.type == pj.PJMEDIA_TYPE_AUDIO]
         self.media_active = any(m.status == pj.PJSUA_CALL_MEDIA_ACTIVE for _, m in audio)
+        held = any(m.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD for _, m in audio)
         for index, media in audio:
-            if media.status == pj.PJSUA_CALL_MEDIA_ACTIVE and self._audio is None:
+            if media.status == pj.PJSUA_CALL_MEDIA_ACTIVE and (self._audio is None or self.held):
+                # Resumed from hold the stream may be new: take its port again.
                 self._audio = self.getAudioMedia(index)
                 self._media_index = index
                 self.listener.on_leg_media(self)
-                return
+                break
+        if held != self.held:
+            self.held = held
+            self.listener.on_leg_hold(self)
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
         self.listener.on_leg_dtmf(self, prm.digit)

@@ -1,6 +1,8 @@
-"""Media the engine plays and connects: region tones and two-way bridges."""
+"""Media the engine plays and connects: region tones, looping music and two-way bridges."""
 
 from __future__ import annotations
+
+from pathlib import Path
 
 import pjsua2 as pj
 
@@ -31,6 +33,20 @@ class TonePlayer:
     def close(self) -> None:
         self._gen.stop()
         self._gen = None
+
+
+class Music:
+    """A looping player heard by every leg it is sent to: one serves all who wait."""
+
+    def __init__(self, path: Path) -> None:
+        self._player = pj.AudioMediaPlayer()
+        self._player.createPlayer(str(path), 0)
+
+    def to(self, audio: pj.AudioMedia) -> None:
+        self._player.startTransmit(audio)
+
+    def away_from(self, audio: pj.AudioMedia) -> None:
+        self._player.stopTransmit(audio)
 
 
 def bridge(a: pj.AudioMedia, b: pj.AudioMedia) -> None:

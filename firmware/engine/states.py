@@ -144,14 +144,20 @@ class Ringing(State):
 
 
 class Talking(State):
-    """Both parties hear each other; either may hang up."""
+    """Both parties hear each other; either may hang up or put the other on hold.
+
+    ``resumed``: back from hold, the call was answered long ago.
+    """
 
     name = "talking"
+
+    def __init__(self, *, resumed: bool = False) -> None:
+        self.resumed = resumed
 
     def enter(self, call: Call) -> None:
         call.cancel_timer()
         call.quiet()
-        if isinstance(call.b_leg, Leg):
+        if isinstance(call.b_leg, Leg) and not self.resumed:
             call.answered(call.b_leg)
         call.answer_caller()
         self._connect(call)
@@ -164,16 +170,24 @@ class Talking(State):
         if event in (Event.A_MEDIA, Event.B_MEDIA):
             self._connect(call)
             return None
-        if event is Event.A_ENDED:
-            if call.b_leg is not None:
-                call.b_leg.end()
-            call.finish(CallEnd(Disposition.ANSWERED, Party.CALLER, 200))
-            return Ended()
-        if event is Event.B_ENDED and call.event_leg is call.b_leg:
-            call.a_leg.end()
-            call.finish(CallEnd(Disposition.ANSWERED, Party.CALLEE, 200))
-            return Ended()
-        return None
+        leg = call.event_leg
+        if event is Event.HELD and isinstance(leg, Leg) and leg in (call.a_leg, call.b_leg):
+            return call.ctx.hold(call, leg)
+        return hung_up(call, event)
+
+
+def hung_up(call: Call, event: Event) -> State | None:
+    """A connected call whose caller or callee hangs up ends for both; None otherwise."""
+    if event is Event.A_ENDED:
+        if call.b_leg is not None:
+            call.b_leg.end()
+        call.finish(CallEnd(Disposition.ANSWERED, Party.CALLER, 200))
+        return Ended()
+    if event is Event.B_ENDED and call.event_leg is call.b_leg:
+        call.a_leg.end()
+        call.finish(CallEnd(Disposition.ANSWERED, Party.CALLEE, 200))
+        return Ended()
+    return None
 
 
 #: Longest wait for an announcement to be heard, should the caller's media never come up.

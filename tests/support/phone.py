@@ -266,6 +266,12 @@ class Phone:
     def dtmf(self, call: int, digits: str) -> None:
         self.send("dtmf", call=call, digits=digits)
 
+    def hold(self, call: int) -> None:
+        self.send("hold", call=call)
+
+    def resume(self, call: int) -> None:
+        self.send("resume", call=call)
+
     def auto_ring(self, enabled: bool = True) -> None:
         """On by default, like a real phone: every incoming call gets 180 Ringing at once."""
         self.send("auto_ring", enabled=enabled)

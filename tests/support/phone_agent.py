@@ -458,6 +458,18 @@ class Commands:
         self.agent.call(call).hangup(audio_only())
         return {}
 
+    def hold(self, call: int) -> dict[str, Any]:
+        """The phone's hold key: a re-INVITE with a=sendonly."""
+        self.agent.call(call).setHold(audio_only())
+        return {}
+
+    def resume(self, call: int) -> dict[str, Any]:
+        """Hold released: a re-INVITE with a=sendrecv."""
+        prm = audio_only()
+        prm.opt.flag = pj.PJSUA_CALL_UNHOLD
+        self.agent.call(call).reinvite(prm)
+        return {}
+
     def dtmf(self, call: int, digits: str) -> dict[str, Any]:
         prm = pj.CallSendDtmfParam()
         prm.method = pj.PJSUA_DTMF_METHOD_RFC2833
