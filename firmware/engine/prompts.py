@@ -118,7 +118,10 @@ class PromptPlayer:
             if player is not None:
                 player._ended(index)
 
-        return lambda: loop.post(on_engine_thread)
+        def on_eof() -> None:
+            loop.post(on_engine_thread)
+
+        return on_eof
 
     def _ended(self, index: int) -> None:
         if index == self._index and self._sink is not None:
