@@ -31,7 +31,7 @@ from firmware.engine.loop import EngineLoop
 log = logging.getLogger(__name__)
 
 
-class _FilePlayer(pj.AudioMediaPlayer):
+class _FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     """One prompt file, played once; its end is reported through ``on_eof`` from any thread."""
 
     def __init__(self, path: Path, on_eof: Callable[[], None]) -> None:
