@@ -85,6 +85,7 @@ case "${1:-}" in
     shift
     "$VENV/bin/ruff" check .
     "$VENV/bin/ruff" format --check .
+    "$VENV/bin/mypy"
     exec "$VENV/bin/pytest" "$@"
     ;;
   bench)

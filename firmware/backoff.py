@@ -40,4 +40,5 @@ class RestartBudget:
             return None
         if count == 1:
             return self.rules.restart_delay
-        return min(self.rules.restart_backoff * 2 ** (count - 2), self.rules.restart_backoff_max)
+        doubling: int = 2 ** (count - 2)  # a whole number: count is at least 2 here
+        return min(self.rules.restart_backoff * doubling, self.rules.restart_backoff_max)

@@ -17,6 +17,7 @@ from firmware.config.target import Target
 
 SourceName = Literal["history", "amocrm", "bitrix24", "megaplan"]
 CRM_SOURCES: tuple[SourceName, ...] = ("amocrm", "bitrix24", "megaplan")
+DEFAULT_SOURCES: tuple[SourceName, ...] = ("history",)
 Url = Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$")]
 CrmUser = Annotated[str, Field(min_length=1, max_length=120)]
 
@@ -134,7 +135,7 @@ class Icm(Section):
 
     number: ExtensionNumber = Field("6100", description="service number a menu or transfer uses")
     sources: list[SourceName] = Field(
-        default_factory=lambda: ["history"], description="active sources, in order"
+        default_factory=lambda: list(DEFAULT_SOURCES), description="active sources, in order"
     )
     history_days: int = Field(90, ge=1, le=3650)
     area_codes: list[Annotated[str, Field(pattern=r"^[0-9]{1,6}$")]] = Field(

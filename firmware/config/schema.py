@@ -200,6 +200,7 @@ class Security(Section):
 
 NUMBER_CLASSES = ("local", "long_distance", "mobile", "international", "service")
 NumberClassName = Literal["local", "long_distance", "mobile", "international", "service"]
+DEFAULT_ALLOW: tuple[NumberClassName, ...] = ("local", "long_distance", "mobile", "service")
 CallerId = Annotated[str, Field(pattern=r"^\+?[0-9]{3,16}$")]
 TrunkName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
 
@@ -211,7 +212,7 @@ class Outbound(Section):
         default_factory=list, description="trunks in order of preference; empty means all"
     )
     allow: list[NumberClassName] = Field(
-        default_factory=lambda: ["local", "long_distance", "mobile", "service"],
+        default_factory=lambda: list(DEFAULT_ALLOW),
         description="number classes this extension may dial; international is barred by default",
     )
     max_calls: int = Field(2, ge=0, le=60, description="simultaneous outside calls")

@@ -216,8 +216,8 @@ def _client(
 ) -> tuple[Client, float, float]:
     if name == "amocrm" and isinstance(section, config.AmoCrm):
         auth = _amocrm_auth(section, wall_clock)
-        client = amocrm.AmoCrm(url=section.url, auth=auth, transport=transport, clock=clock)
-        return client, amocrm.PER_SECOND, amocrm.BURST
+        amo = amocrm.AmoCrm(url=section.url, auth=auth, transport=transport, clock=clock)
+        return amo, amocrm.PER_SECOND, amocrm.BURST
     if name == "bitrix24" and isinstance(section, config.Bitrix24):
         webhook = _secret(name, "webhook", section.webhook, section.webhook_file)
         if not webhook.startswith(("https://", "http://")):
@@ -225,18 +225,18 @@ def _client(
                 f"[icm.bitrix24] webhook_file: {section.webhook_file} holds no URL "
                 "(https://PORTAL/rest/USER/CODE/)"
             )
-        client = bitrix24.Bitrix24(webhook=webhook, transport=transport, clock=clock)
-        return client, bitrix24.PER_SECOND, bitrix24.BURST
+        portal = bitrix24.Bitrix24(webhook=webhook, transport=transport, clock=clock)
+        return portal, bitrix24.PER_SECOND, bitrix24.BURST
     if name == "megaplan" and isinstance(section, config.Megaplan):
         password = _secret(name, "password", section.password, section.password_file)
-        client = megaplan.Megaplan(
+        mega = megaplan.Megaplan(
             url=section.url,
             username=section.username,
             password=password,
             transport=transport,
             clock=clock,
         )
-        return client, megaplan.PER_SECOND, megaplan.BURST
+        return mega, megaplan.PER_SECOND, megaplan.BURST
     raise ValueError(f"no CRM client for [icm.{name}] from a {type(section).__name__} section")
 
 

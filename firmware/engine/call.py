@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
 from pathlib import Path
@@ -63,7 +63,7 @@ class Stoppable(Protocol):
 
 #: Plays prompts (by name, or recordings by path) to a leg's audio, then calls back on the
 #: engine thread.
-PromptPlay = Callable[[list[str | Path], pj.AudioMedia, Callable[[], None]], Stoppable]
+PromptPlay = Callable[[Sequence[str | Path], pj.AudioMedia, Callable[[], None]], Stoppable]
 
 
 @dataclass(frozen=True)
@@ -332,7 +332,7 @@ class Call:
         if self.a_leg.audio is not None:
             self.tone.send_to(self.a_leg.audio)
 
-    def announce(self, prompts: list[str | Path]) -> None:
+    def announce(self, prompts: Sequence[str | Path]) -> None:
         """Plays prompts to the caller; PROMPT_DONE follows when they have been heard.
 
         Without the caller's media nothing plays: states announce again on A_MEDIA.
@@ -368,12 +368,14 @@ class Call:
 
     def early_media_to_caller(self) -> None:
         """Sends 183 once so the caller hears what the engine plays before answer."""
-        if self.a_leg.state in (LegState.INCOMING, LegState.NEW):
-            self.a_leg.respond(183)
+        leg = self.a_leg
+        if isinstance(leg, Leg) and leg.state in (LegState.INCOMING, LegState.NEW):
+            leg.respond(183)
 
     def answer_caller(self) -> None:
-        if self.a_leg.state in (LegState.INCOMING, LegState.NEW, LegState.EARLY):
-            self.a_leg.respond(200)
+        leg = self.a_leg
+        if isinstance(leg, Leg) and leg.state in (LegState.INCOMING, LegState.NEW, LegState.EARLY):
+            leg.respond(200)
 
     def answered(self, leg: Leg) -> None:
         self.ctx.records.answered(self.record, leg.remote_user())

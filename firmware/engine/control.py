@@ -80,4 +80,5 @@ def send_command(path: Path, request: dict[str, Any], *, timeout: float = 35.0) 
             if not chunk:
                 break
             data += chunk
-    return json.loads(data)
+    answer: dict[str, Any] = json.loads(data)  # the server answers every request with an object
+    return answer

@@ -35,7 +35,7 @@ class AccountEvents:
     answered: Callable[[str, int, str], None] | None = None
 
 
-class EngineAccount(pj.Account):
+class EngineAccount(pj.Account):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     """A pjsua2 account whose callbacks go to plain Python functions."""
 
     def __init__(self, events: AccountEvents) -> None:
@@ -80,7 +80,7 @@ class CapacityError(RuntimeError):
     """pbx.toml asks for more than this engine's binding holds."""
 
 
-class PjsuaLog(pj.LogWriter):
+class PjsuaLog(pj.LogWriter):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     """pjsua's own log into a rotated 0600 file, credentials cut, like Kamailio's.
 
     At level 2 pjsua logs its errors and warnings only. Level 3 adds each

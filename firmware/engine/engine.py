@@ -10,7 +10,7 @@ import gc
 import logging
 import signal
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -330,11 +330,11 @@ class Engine:
         call = self.new_call(a_leg, caller=extension, dialed=dialed, direction="internal")
         if mailbox is not None:
             call.start(MailboxAccess(self.voicemail, mailbox, self.config))
-        elif not may_force(self.config, extension):
-            call.start(Refusing(FEATURE_REFUSED))
-        else:
+        elif action is not None and may_force(self.config, extension):
             self.modes.apply(action, extension, self.inbound.now())
             call.start(Confirming(f"mode: {self.modes.describe(self.inbound.now())}"))
+        else:
+            call.start(Refusing(FEATURE_REFUSED))
         return call
 
     def _department(self, number: str) -> Department | None:
@@ -345,7 +345,7 @@ class Engine:
             self.sip.account.notify(f"sip:{extension}@{self.config.system.sip_domain}", body)
 
     def _play_prompts(
-        self, names: list[str | Path], audio: pj.AudioMedia, done: Callable[[], None]
+        self, names: Sequence[str | Path], audio: pj.AudioMedia, done: Callable[[], None]
     ) -> Stoppable:
         """Plays what exists; a missing prompt is logged (config check reports it too)."""
         files = []
@@ -375,10 +375,10 @@ class Engine:
             errors = [p.render(str(self.home.config)) for p in problems]
             log.error("reload refused:\n%s", "\n".join(errors))
             return {"ok": False, "errors": errors}
-        problems = self.sip.limits.problems(new)
-        if problems:
-            log.error("reload refused:\n%s", "\n".join(problems))
-            return {"ok": False, "errors": problems}
+        beyond = self.sip.limits.problems(new)
+        if beyond:
+            log.error("reload refused:\n%s", "\n".join(beyond))
+            return {"ok": False, "errors": beyond}
         restart = [
             key for key in ("network", "capacity") if getattr(new, key) != getattr(self.config, key)
         ]

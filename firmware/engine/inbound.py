@@ -104,13 +104,13 @@ class Inbound:
         extension = self.config.extension(number)
         if extension is None or not (mobile and extension.forward_after and extension.mobile):
             return RingPlan.single(destination)
-        mobile = self.forward(call, extension.mobile, None, key="mobile")
-        if isinstance(mobile, Refusal):
-            log.warning("%s's mobile cannot be rung: %s", number, mobile.why)
+        forward = self.forward(call, extension.mobile, None, key="mobile")
+        if isinstance(forward, Refusal):
+            log.warning("%s's mobile cannot be rung: %s", number, forward.why)
             return RingPlan.single(destination)
         actions = (
             RingAction(0.0, (destination,)),
-            RingAction(extension.forward_after, (mobile,)),
+            RingAction(extension.forward_after, (forward,)),
         )
         return RingPlan(actions, destination.ring_timeout + extension.forward_after)
 

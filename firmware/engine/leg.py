@@ -62,7 +62,7 @@ class LegListener(Protocol):
     def on_leg_hold(self, leg: Leg) -> None: ...
 
 
-class Leg(pj.Call):
+class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     """pjsua2's Call with the state the call flows need kept in plain attributes."""
 
     #: Every Leg not yet deleted: once calls are over it must be empty (see ``remains``).

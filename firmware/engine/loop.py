@@ -17,9 +17,10 @@ import time
 from collections.abc import Callable
 from concurrent.futures import Future
 from contextlib import AbstractContextManager
-from typing import Any
+from typing import Any, TypeVar
 
 log = logging.getLogger(__name__)
+T = TypeVar("T")
 
 
 class Timer:
@@ -59,9 +60,9 @@ class EngineLoop:
         self._seq = itertools.count()
         self._running = False
 
-    def post(self, fn: Callable[[], Any]) -> Future[Any]:
+    def post(self, fn: Callable[[], T]) -> Future[T]:
         """Runs ``fn`` on the engine thread soon; safe from any thread."""
-        future: Future[Any] = Future()
+        future: Future[T] = Future()
         self._inbox.put((fn, future))
         return future
 

@@ -31,7 +31,7 @@ from firmware.engine.loop import EngineLoop
 log = logging.getLogger(__name__)
 
 
-class _FilePlayer(pj.AudioMediaPlayer):
+class _FilePlayer(pj.AudioMediaPlayer):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     """One prompt file, played once; its end is reported through ``on_eof`` from any thread."""
 
     def __init__(self, path: Path, on_eof: Callable[[], None]) -> None:
@@ -118,7 +118,10 @@ class PromptPlayer:
             if player is not None:
                 player._ended(index)
 
-        return lambda: loop.post(on_engine_thread)
+        def on_eof() -> None:
+            loop.post(on_engine_thread)
+
+        return on_eof
 
     def _ended(self, index: int) -> None:
         if index == self._index and self._sink is not None:

@@ -39,8 +39,11 @@ log = logging.getLogger(__name__)
 class Services(Protocol):
     """What a scenario needs from the engine, which knows who is free and which lines are up."""
 
-    config: Config
-    store: sqlite3.Connection
+    @property
+    def config(self) -> Config: ...
+
+    @property
+    def store(self) -> sqlite3.Connection: ...
 
     def now(self) -> datetime: ...
 
@@ -74,7 +77,7 @@ class ScenarioRun:
         self.group: str | None = None
         self.answered_by: str | None = None
         self.answered_at: datetime | None = None
-        self.outcome = "no_talk"
+        self.outcome: analytics.PassOutcome = "no_talk"
         self.pass_id = analytics.open_pass(
             services.store,
             scenario=scenario,

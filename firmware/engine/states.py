@@ -90,7 +90,7 @@ class Dialing(State):
     def before_answer(self, call: Call, event: Event) -> State | None:
         """The caller leaving, a callee answering or failing, or time running out."""
         leg = call.event_leg
-        if event is Event.B_ANSWERED and leg in call.candidates.values():
+        if event is Event.B_ANSWERED and leg is not None and leg in call.candidates.values():
             call.promote(leg)
             return Talking()
         if event is Event.A_ENDED:

@@ -60,7 +60,7 @@ class LineQueue:
     """First come, first served; a request leaves when served, cancelled or expired."""
 
     requests: list[LineRequest] = field(default_factory=list)
-    _ids: itertools.count = field(default_factory=lambda: itertools.count(1))
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
 
     def add(self, request: LineRequest) -> LineRequest:
         self.cancel(request.extension)

@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, time
 from zoneinfo import ZoneInfo
 
-from firmware.config.inbound import Menu, Step
+from firmware.config.inbound import Department, Menu, Scenario, Step
 from firmware.config.load import number_plan
-from firmware.config.schema import Config, Department, Extension, Number, Scenario
+from firmware.config.schema import Config, Extension, Number
 from firmware.config.target import ICM, Kind, Target
 from firmware.routing.modes import ModeOverride, effective_mode
 from firmware.routing.numbers import NumberError, read_number

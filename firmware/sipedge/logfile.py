@@ -7,6 +7,7 @@ still names digest credentials is cut before it is written.
 
 from __future__ import annotations
 
+import io
 import logging.handlers
 import os
 import re
@@ -29,10 +30,11 @@ def redact(line: bytes) -> bytes:
 class PrivateRotatingFile(logging.handlers.RotatingFileHandler):
     """A RotatingFileHandler whose files are created 0600 and kept so."""
 
-    def _open(self) -> IO[str]:
+    def _open(self) -> io.TextIOWrapper:
+        """Append-only text, as RotatingFileHandler with a size limit forces mode "a" anyway."""
         fd = os.open(self.baseFilename, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.fchmod(fd, 0o600)
-        return os.fdopen(fd, self.mode, encoding=self.encoding, errors=self.errors)
+        return os.fdopen(fd, "a", encoding=self.encoding, errors=self.errors)
 
 
 def start_log_pump(stream: IO[bytes], path: Path) -> threading.Thread:

@@ -8,6 +8,7 @@ at the engine's last heartbeat.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -35,11 +36,10 @@ class CallEnd:
 DETAILS = frozenset({"direction", "dialed", "number_class", "trunk", "destination", "queued_from"})
 
 
-def _checked(details: dict[str, object]) -> dict[str, object]:
+def _check_columns(details: Mapping[str, object]) -> None:
     unknown = set(details) - DETAILS
     if unknown:
         raise ValueError(f"not call record columns: {sorted(unknown)}")
-    return details
 
 
 class CallRecords:
@@ -58,7 +58,7 @@ class CallRecords:
         **details: str | int | None,
     ) -> int:
         """A new record; ``details`` are further columns (direction, dialed, trunk...)."""
-        _checked(details)
+        _check_columns(details)
         columns = ["call_id", "caller", "callee", "started_at", *details]
         values = [call_id, caller, callee, _iso(at or now()), *details.values()]
         cur = self._conn.execute(
@@ -69,7 +69,7 @@ class CallRecords:
 
     def note(self, record: int, **details: str | int | None) -> None:
         """Adds what became known during the call: the trunk it took, who it reached."""
-        _checked(details)
+        _check_columns(details)
         assignments = ", ".join(f"{column} = ?" for column in details)
         self._conn.execute(
             f"UPDATE calls SET {assignments} WHERE id = ?", [*details.values(), record]

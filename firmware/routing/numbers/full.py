@@ -72,6 +72,7 @@ def _refuse_invalid(text: str, number: PhoneNumber) -> None:
     """A misdial refused here costs nothing; at a trunk it costs a failed call attempt."""
     if pn.is_valid_number(number):
         return
+    assert number.country_code is not None, "pn.parse always sets it"
     region = pn.region_code_for_country_code(number.country_code)
     why = _WHY_INVALID.get(pn.is_possible_number_with_reason(number), "is not a number in use")
     raise NumberError(f"{text!r} {why} in {region}")

@@ -49,7 +49,9 @@ class NumberPlan:
 
     @property
     def metadata(self) -> PhoneMetadata:
-        return PhoneMetadata.metadata_for_region(self.region)
+        metadata = PhoneMetadata.metadata_for_region(self.region)
+        assert metadata is not None, "__post_init__ admits supported regions only"
+        return metadata
 
 
 @dataclass(frozen=True)
