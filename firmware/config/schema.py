@@ -138,6 +138,24 @@ class Calls(Section):
     )
 
 
+class Hold(Section):
+    """What the box does about a call its holder forgets: the office's etiquette says 40 s."""
+
+    remind_after: float = Field(
+        40, ge=0, le=3600, description="seconds on hold before the holder's phone rings briefly"
+    )
+    remind_ring: Seconds = Field(3, description="how long that reminder rings")
+    recall_after: float = Field(
+        120, ge=0, le=3600, description="seconds on hold before the holder is rung back"
+    )
+
+    @model_validator(mode="after")
+    def _reminder_first(self) -> Hold:
+        if self.remind_after and self.recall_after and self.recall_after <= self.remind_after:
+            raise ValueError("recall_after comes after remind_after (or set one of them to 0)")
+        return self
+
+
 class Supervisor(Section):
     """How ``minipbx run`` restarts a crashed engine: soon, then slower, then never.
 
@@ -326,6 +344,7 @@ class Config(Section):
     network: Network = Network()
     capacity: Capacity = Capacity()
     calls: Calls = Calls()
+    hold: Hold = Hold()
     supervisor: Supervisor = Supervisor()
     dialing: Dialing = Dialing()
     outbound: Outbound = Outbound()

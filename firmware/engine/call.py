@@ -53,6 +53,8 @@ class Event(StrEnum):
     TONE_TIMEOUT = "tone_timeout"
     HELD = "held"
     RESUMED = "resumed"
+    HOLD_REMINDER = "hold_reminder"
+    HOLD_RECALL = "hold_recall"
     LOOKED_UP = "looked_up"
     LOOKUP_TIMEOUT = "lookup_timeout"
 
@@ -291,6 +293,17 @@ class Call:
         self.b_key = next((k for k, v in self.candidates.items() if v is leg), "")
         self.candidates.clear()
         self.b_leg = leg
+
+    def replace(self, old: Leg, new: Leg) -> None:
+        """``new``, a candidate that answered, takes ``old``'s place and role in the call
+        (the holder answering a recall); ``old`` is hung up."""
+        self.forget(new)
+        new.role = old.role
+        if old is self.a_leg:
+            self.a_leg = new
+        elif old is self.b_leg:
+            self.b_leg = new
+        old.end()
 
     def forget(self, leg: Leg) -> None:
         """A candidate that ended is no longer one."""

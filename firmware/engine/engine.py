@@ -65,6 +65,8 @@ from firmware.store.voicemail import Mailboxes
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
+#: How a hold reminder or recall rings, so a phone may give it a ring of its own.
+HOLD_RECALL_ALERT = "<urn:alert:service:recall>"
 
 FEATURE_REFUSED = Refusal(
     403, "Forbidden", Tone.CONGESTION, Disposition.FAILED, "not allowed to force a mode"
@@ -113,7 +115,11 @@ class Engine:
             call_back=self._queue_call_back,
         )
         self.icm_lookup = IcmLookup(config.icm)
-        self.hold = Hold(BUILT_DIR / "music" / "default.wav")
+        self.hold = Hold(
+            music_path=BUILT_DIR / "music" / "default.wav",
+            settings=lambda: self.config.hold,
+            holder_phone=self._holder_phone,
+        )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
         self.media_watch = MediaWatch(
@@ -290,6 +296,17 @@ class Engine:
         self.records.note(call.record, destination=str(Target(Kind.SCENARIO, route.scenario)))
         run = ScenarioRun(self.inbound, call, scenario=route.scenario, mode=route.mode, number=did)
         call.start(run.next())
+
+    def _holder_phone(self, call: Call, holder: Leg) -> Destination | None:
+        """The extension that put ``call`` on hold, rung showing who waits; None for a
+        holder outside the box."""
+        number = holder.remote_user()
+        if self.config.extension(number) is None:
+            return None
+        waiting = call.b_leg if holder is call.a_leg else call.a_leg
+        shown = waiting.remote_user() if isinstance(waiting, Leg) else call.caller
+        destination = self.extension_destination(number, shown)
+        return replace(destination, headers={"Alert-Info": HOLD_RECALL_ALERT})
 
     def extension_destination(self, number: str, caller: str) -> Destination:
         domain = self.config.system.sip_domain

@@ -99,3 +99,13 @@ def test_network_ports_must_not_collide() -> None:
     text = GOOD + "\n[network]\nsip_port = 5070\nengine_port = 5070\n"
     [problem] = problems(text)
     assert "network: " in problem and "must differ" in problem
+
+
+def test_a_hold_recall_before_its_reminder_is_refused() -> None:
+    assert problems(GOOD + "\n[hold]\nremind_after = 60\nrecall_after = 30\n") == [
+        "pbx.toml:11: hold: recall_after comes after remind_after (or set one of them to 0)"
+    ]
+    assert (
+        parse_config(GOOD + "\n[hold]\nremind_after = 0\nrecall_after = 30\n").hold.remind_after
+        == 0
+    )

@@ -1,10 +1,13 @@
-"""The hold feature's service: one music-on-hold player shared by every held party."""
+"""The hold feature's service: one music-on-hold player for every held party, and the
+holder's phone to ring when a call has been on hold too long."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
-from firmware.engine.call import Call
+from firmware.config.schema import Hold as HoldSettings
+from firmware.engine.call import Call, Destination
 from firmware.engine.features.hold.states import Held
 from firmware.engine.leg import Leg
 from firmware.engine.media import Music
@@ -12,13 +15,28 @@ from firmware.engine.states import State
 
 
 class Hold:
-    def __init__(self, music_path: Path) -> None:
+    def __init__(
+        self,
+        *,
+        music_path: Path,
+        settings: Callable[[], HoldSettings],
+        holder_phone: Callable[[Call, Leg], Destination | None],
+    ) -> None:
+        """``holder_phone``: where to ring the holder back, None for a holder who is no
+        extension of the box."""
         self._music_path = music_path
+        self._settings = settings
+        self._holder_phone = holder_phone
         self._music: Music | None = None
 
     def held(self, call: Call, holder: Leg) -> State:
         """The state of ``call`` once ``holder`` has put it on hold."""
-        return Held(holder, self._player())
+        return Held(
+            holder,
+            music=self._player(),
+            settings=self._settings(),
+            recall=self._holder_phone(call, holder),
+        )
 
     def close(self) -> None:
         """Before the library goes: a player left behind would abort the process at exit."""
