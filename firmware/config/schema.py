@@ -237,11 +237,26 @@ class Outbound(Section):
     max_per_hour: int = Field(30, ge=0, le=10000, description="outside calls started per hour")
 
 
+FeatureCode = Annotated[str, Field(pattern=r"^[*#][0-9*#]{1,3}$")]
+
+
 class Dialing(Section):
     outside_prefix: Annotated[str, Field(pattern=r"^[0-9]?$")] = "9"
     direct_national: bool = Field(
         False, description="national and mobile numbers also go out without the prefix"
     )
+    pickup: FeatureCode = Field("*8", description="answers a phone ringing in one's pickup group")
+    directed_pickup: FeatureCode = Field(
+        "**", description="followed by an extension: answers that extension's ringing phone"
+    )
+
+    @model_validator(mode="after")
+    def _codes_differ(self) -> Dialing:
+        if self.pickup.startswith(self.directed_pickup) or self.directed_pickup.startswith(
+            self.pickup
+        ):
+            raise ValueError("pickup and directed_pickup must not begin alike")
+        return self
 
 
 class LineQueue(Section):
@@ -325,6 +340,10 @@ class Extension(Section):
     )
     voicemail_pin: Pin | None = None
     dnd: bool = Field(False, description="do not disturb: never rung by departments and queues")
+    pickup_groups: list[Annotated[str, Field(pattern=r"^[a-z0-9][a-z0-9_-]{0,31}$")]] = Field(
+        default_factory=list,
+        description="groups whose ringing phones this one picks up; none: its departments",
+    )
 
     @field_validator("password")
     @classmethod

@@ -294,6 +294,15 @@ class Call:
         self.candidates.clear()
         self.b_leg = leg
 
+    def pick_up(self, leg: Leg, key: str) -> None:
+        """``leg``, the phone of ``key`` that dialed a pickup code, becomes a candidate and
+        answers: the call goes on as if that candidate had answered."""
+        leg.listener = self
+        leg.role = "b"
+        self._legs.append(leg)
+        self.candidates[key] = leg
+        leg.respond(200)
+
     def replace(self, old: Leg, new: Leg) -> None:
         """``new``, a candidate that answered, takes ``old``'s place and role in the call
         (the holder answering a recall); ``old`` is hung up."""

@@ -27,6 +27,7 @@ from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.features.hold.service import Hold
+from firmware.engine.features.pickup.service import Pickup
 from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
@@ -54,6 +55,7 @@ from firmware.routing.outbound import (
     route_dialed,
 )
 from firmware.routing.outcome import Disposition, Refusal
+from firmware.routing.pickup import pickup_code
 from firmware.routing.scenarios import inbound_plan
 from firmware.routing.toneplans import Tone, tone_for
 from firmware.sipedge.subscribers import write_subscribers
@@ -76,6 +78,9 @@ NOBODY_FREE = Refusal(
 )
 NO_LINE = Refusal(
     503, "No Line Available", Tone.CONGESTION, Disposition.FAILED, "no permitted line is up"
+)
+NOTHING_TO_PICK_UP = Refusal(
+    404, "Not Found", Tone.UNOBTAINABLE, Disposition.FAILED, "nothing ringing to pick up"
 )
 NOT_OURS = Refusal(404, "Not Found", None, Disposition.FAILED, "number not owned by this box")
 UNKNOWN_SOURCE = Refusal(403, "Forbidden", None, Disposition.FAILED, "caller not identified")
@@ -115,6 +120,7 @@ class Engine:
             call_back=self._queue_call_back,
         )
         self.icm_lookup = IcmLookup(config.icm)
+        self.pickup = Pickup(calls=lambda: self.calls, config=lambda: self.config)
         self.hold = Hold(
             music_path=BUILT_DIR / "music" / "default.wav",
             settings=lambda: self.config.hold,
@@ -241,6 +247,13 @@ class Engine:
         if capped is not None:
             log.warning("call from %s to %s refused: %s", extension, dialed, capped.why)
             self.new_call(a_leg, caller=extension, dialed=dialed).start(Refusing(capped))
+            return
+        code = pickup_code(self.config, dialed)
+        if code is not None:
+            if not self.pickup.take(a_leg, extension, code):
+                self.new_call(a_leg, caller=extension, dialed=dialed).start(
+                    Refusing(NOTHING_TO_PICK_UP)
+                )
             return
         special = self._feature(a_leg, extension, dialed)
         if special is not None:
