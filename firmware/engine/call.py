@@ -82,6 +82,8 @@ class CallContext:
     on_finished: Callable[[Call], None]
     #: The hold feature: the state of a talking call one of whose parties put it on hold.
     hold: Callable[[Call, Leg], State]
+    #: The transfer feature: the leg a transfer to ``target`` is placed on, or None.
+    transfer: Callable[[Call, Leg, str], Leg | None]
 
 
 @dataclass(frozen=True)
@@ -139,6 +141,9 @@ class _Ignore:
 
     def on_leg_hold(self, leg: Leg) -> None:
         pass
+
+    def on_leg_transfer(self, leg: Leg, target: str) -> Leg | None:
+        return None
 
 
 IGNORE = _Ignore()
@@ -208,6 +213,10 @@ class Call:
     def start(self, first: State) -> None:
         log.info("call %s: %s -> %s", self.record, self.caller, self.dialed)
         self._serially(lambda: self._move(first, "arrived"))
+
+    def switch(self, new: State, why: str) -> None:
+        """Moves the call to ``new`` for a reason no leg event carries (a feature's)."""
+        self._serially(lambda: self._move(new, why))
 
     def dispatch(self, event: Event, leg: Leg | None = None) -> None:
         self._serially(lambda: self._handle(event, leg))
@@ -294,24 +303,34 @@ class Call:
         self.candidates.clear()
         self.b_leg = leg
 
-    def pick_up(self, leg: Leg, key: str) -> None:
-        """``leg``, the phone of ``key`` that dialed a pickup code, becomes a candidate and
-        answers: the call goes on as if that candidate had answered."""
+    def adopt(self, leg: Leg, key: str) -> None:
+        """``leg``, made elsewhere (a picker's phone, a transfer's target), becomes one of
+        this call's candidates under ``key``."""
         leg.listener = self
         leg.role = "b"
         self._legs.append(leg)
         self.candidates[key] = leg
+
+    def pick_up(self, leg: Leg, key: str) -> None:
+        """``leg``, the phone of ``key`` that dialed a pickup code, becomes a candidate and
+        answers: the call goes on as if that candidate had answered."""
+        self.adopt(leg, key)
         leg.respond(200)
+
+    def seat(self, leg: Leg, role: str) -> None:
+        """``leg``, a candidate that answered, becomes the call's ``role`` party ("a" or
+        "b") in place of whoever was there."""
+        self.forget(leg)
+        leg.role = role
+        if role == "a":
+            self.a_leg = leg
+        else:
+            self.b_leg = leg
 
     def replace(self, old: Leg, new: Leg) -> None:
         """``new``, a candidate that answered, takes ``old``'s place and role in the call
         (the holder answering a recall); ``old`` is hung up."""
-        self.forget(new)
-        new.role = old.role
-        if old is self.a_leg:
-            self.a_leg = new
-        elif old is self.b_leg:
-            self.b_leg = new
+        self.seat(new, old.role)
         old.end()
 
     def forget(self, leg: Leg) -> None:
@@ -329,6 +348,9 @@ class Call:
 
     def on_leg_hold(self, leg: Leg) -> None:
         self.dispatch(Event.HELD if leg.held else Event.RESUMED, leg)
+
+    def on_leg_transfer(self, leg: Leg, target: str) -> Leg | None:
+        return self.ctx.transfer(self, leg, target)
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None:
         if leg is self.a_leg:

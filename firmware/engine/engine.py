@@ -28,6 +28,7 @@ from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.pickup.service import Pickup
+from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
@@ -67,8 +68,9 @@ from firmware.store.voicemail import Mailboxes
 log = logging.getLogger(__name__)
 
 HEARTBEAT_SECONDS = 10.0
-#: How a hold reminder or recall rings, so a phone may give it a ring of its own.
-HOLD_RECALL_ALERT = "<urn:alert:service:recall>"
+#: How a ring-back rings (a forgotten hold, a transfer nobody took), so a phone may give it
+#: a ring of its own.
+RECALL_ALERT = "<urn:alert:service:recall>"
 
 FEATURE_REFUSED = Refusal(
     403, "Forbidden", Tone.CONGESTION, Disposition.FAILED, "not allowed to force a mode"
@@ -121,10 +123,11 @@ class Engine:
         )
         self.icm_lookup = IcmLookup(config.icm)
         self.pickup = Pickup(calls=lambda: self.calls, config=lambda: self.config)
+        self.transfer = Transfer(config=lambda: self.config, party_phone=self._party_phone)
         self.hold = Hold(
             music_path=BUILT_DIR / "music" / "default.wav",
             settings=lambda: self.config.hold,
-            holder_phone=self._holder_phone,
+            holder_phone=self._party_phone,
         )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
@@ -188,6 +191,7 @@ class Engine:
             sip_domain=self.config.system.sip_domain,
             on_finished=self.finished,
             hold=self.hold.held,
+            transfer=self.transfer.requested,
         )
 
     def _incoming(self, call_id: int, invite: Request) -> None:
@@ -310,16 +314,16 @@ class Engine:
         run = ScenarioRun(self.inbound, call, scenario=route.scenario, mode=route.mode, number=did)
         call.start(run.next())
 
-    def _holder_phone(self, call: Call, holder: Leg) -> Destination | None:
-        """The extension that put ``call`` on hold, rung showing who waits; None for a
-        holder outside the box."""
-        number = holder.remote_user()
+    def _party_phone(self, call: Call, party: Leg) -> Destination | None:
+        """The extension on ``party``'s side of ``call``, to ring back (a forgotten hold, a
+        transfer nobody answered) showing who waits; None for a party outside the box."""
+        number = party.remote_user()
         if self.config.extension(number) is None:
             return None
-        waiting = call.b_leg if holder is call.a_leg else call.a_leg
+        waiting = call.b_leg if party is call.a_leg else call.a_leg
         shown = waiting.remote_user() if isinstance(waiting, Leg) else call.caller
         destination = self.extension_destination(number, shown)
-        return replace(destination, headers={"Alert-Info": HOLD_RECALL_ALERT})
+        return replace(destination, headers={"Alert-Info": RECALL_ALERT})
 
     def extension_destination(self, number: str, caller: str) -> Destination:
         domain = self.config.system.sip_domain

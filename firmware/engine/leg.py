@@ -61,6 +61,8 @@ class LegListener(Protocol):
 
     def on_leg_hold(self, leg: Leg) -> None: ...
 
+    def on_leg_transfer(self, leg: Leg, target: str) -> Leg | None: ...
+
 
 class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     """pjsua2's Call with the state the call flows need kept in plain attributes."""
@@ -78,6 +80,7 @@ class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     ) -> None:
         super().__init__(account, call_id)
         Leg.alive.add(self)
+        self.account = account
         self.role = role
         self.listener = listener
         self.state = LegState.INCOMING if call_id != pj.PJSUA_INVALID_ID else LegState.NEW
@@ -123,6 +126,16 @@ class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
 
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:  # noqa: N802
         self.listener.on_leg_dtmf(self, prm.digit)
+
+    def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # noqa: N802
+        """The party's transfer key (a REFER): pjsua places the call to the target on the
+        leg the listener gives, and tells the party how it goes; none refuses the REFER."""
+        target = self.listener.on_leg_transfer(self, user_of(prm.dstUri))
+        if target is None:
+            prm.statusCode = pj.PJSIP_SC_FORBIDDEN
+            return
+        prm.opt.textCount = 0  # audio only, as every other leg (see audio_only)
+        prm.newCall = target
 
     # Commands.
     def dial(self, uri: str, *, from_uri: str, headers: dict[str, str] | None = None) -> None:

@@ -33,7 +33,9 @@ class CallEnd:
 
 
 #: Columns callers may fill through ``open`` and ``note``; names never come from outside.
-DETAILS = frozenset({"direction", "dialed", "number_class", "trunk", "destination", "queued_from"})
+DETAILS = frozenset(
+    {"direction", "dialed", "number_class", "trunk", "destination", "queued_from", "transferred_to"}
+)
 
 
 def _check_columns(details: Mapping[str, object]) -> None:

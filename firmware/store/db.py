@@ -167,6 +167,10 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX icm_decisions_call ON icm_decisions (call_record)
     """,
+    # Transfer: the extension a call was handed to by the one who answered it.
+    """
+    ALTER TABLE calls ADD COLUMN transferred_to TEXT
+    """,
 ]
 
 

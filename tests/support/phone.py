@@ -266,6 +266,9 @@ class Phone:
     def dtmf(self, call: int, digits: str) -> None:
         self.send("dtmf", call=call, digits=digits)
 
+    def transfer(self, call: int, uri: str) -> None:
+        self.send("transfer", call=call, uri=uri)
+
     def hold(self, call: int) -> None:
         self.send("hold", call=call)
 

@@ -164,6 +164,12 @@ class PhoneCall(pj.Call):
     def onDtmfDigit(self, prm: pj.OnDtmfDigitParam) -> None:
         self.agent.wire.event("dtmf", call=self.handle, digit=prm.digit)
 
+    def onCallTransferStatus(self, prm: pj.OnCallTransferStatusParam) -> None:
+        """How a transfer this phone asked for goes (the NOTIFYs of its REFER)."""
+        self.agent.wire.event(
+            "transfer_status", call=self.handle, code=prm.statusCode, final=prm.finalNotify
+        )
+
     def close_media(self) -> None:
         """Closing a recorder flushes pjmedia's buffer and writes the WAV header sizes."""
         self.audio = None
@@ -456,6 +462,11 @@ class Commands:
 
     def hangup(self, call: int) -> dict[str, Any]:
         self.agent.call(call).hangup(audio_only())
+        return {}
+
+    def transfer(self, call: int, uri: str) -> dict[str, Any]:
+        """The phone's transfer key, blind: a REFER to ``uri``."""
+        self.agent.call(call).xfer(uri, pj.CallOpParam(True))
         return {}
 
     def hold(self, call: int) -> dict[str, Any]:

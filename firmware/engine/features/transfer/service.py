@@ -1,0 +1,71 @@
+"""The transfer feature's service: whether a REFER is taken, and the target's leg.
+
+A phone's transfer key sends a REFER naming the target; pjsua answers it and
+places the call to the target itself, on the leg given here, so the transferor
+hears how it goes (NOTIFY). The box takes only transfers to its own
+extensions, by the party who is talking (not ringing, not already handing the
+call on); anything else is refused (403) and the call goes on untouched.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from firmware.config import Config
+from firmware.engine.call import Call, Destination
+from firmware.engine.features.hold.states import Held
+from firmware.engine.features.transfer.states import Transferring
+from firmware.engine.leg import Leg
+from firmware.engine.states import Talking
+
+log = logging.getLogger(__name__)
+
+
+class Transfer:
+    def __init__(
+        self,
+        *,
+        config: Callable[[], Config],
+        party_phone: Callable[[Call, Leg], Destination | None],
+    ) -> None:
+        """``party_phone``: where to ring the transferor back, None when that is no
+        extension of the box."""
+        self._config = config
+        self._party_phone = party_phone
+
+    def requested(self, call: Call, transferor: Leg, target: str) -> Leg | None:
+        """The leg pjsua places the call to ``target`` on; None refuses the transfer."""
+        transferee = call.b_leg if transferor is call.a_leg else call.a_leg
+        why = self._refusal(call, transferor, transferee, target)
+        if why is not None:
+            log.warning("call %s: transfer to %s refused: %s", call.record, target, why)
+            return None
+        assert isinstance(transferee, Leg)
+        leg = Leg(transferor.account, role="b", listener=call)
+        call.adopt(leg, key=target)
+        log.info("call %s: %s leg transfers to %s", call.record, transferor.role, target)
+        transferring = Transferring(
+            transferor=transferor,
+            transferee=transferee,
+            target=leg,
+            target_number=target,
+            recall=self._party_phone(call, transferor),
+            ring_timeout=self._config().calls.ring_timeout,
+        )
+        # After pjsua has placed the call: the REFER is still being handled now.
+        call.ctx.loop.post(lambda: call.switch(transferring, "transfer"))
+        return leg
+
+    def _refusal(
+        self, call: Call, transferor: Leg, transferee: Leg | object, target: str
+    ) -> str | None:
+        if not isinstance(call.state, Talking | Held) or not isinstance(transferee, Leg):
+            return f"the call is {call.state.name if call.state else 'new'}, not talking"
+        if transferor not in (call.a_leg, call.b_leg):
+            return "not from a party of the call"
+        if self._config().extension(target) is None:
+            return f"{target!r} is no extension of this box"
+        if target in (transferor.remote_user(), transferee.remote_user()):
+            return "the target is already in the call"
+        return None

@@ -1,0 +1,70 @@
+"""Blind transfer from the phone's transfer key: the target takes the call, or the
+transferor is rung back."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import pytest
+
+from tests.sip.test_inbound import staff
+from tests.support.box import Box
+from tests.support.calls import CALLEE_TONE, CALLER_TONE, talking
+from tests.support.phone import Phone
+
+pytestmark = pytest.mark.sip
+
+SERGEY_TONE = 1300
+RINGBACK_RU = 425
+
+
+def test_the_target_takes_a_blind_transfer(box: Box, phone_factory: Callable[[str], Phone]) -> None:
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    [sergey] = staff(phone_factory, box, "103")
+    sergey.play(SERGEY_TONE)
+
+    reception.transfer(inc, f"sip:103@{box.domain}")
+    reception.wait_state(inc, "disconnected")  # the box lets the transferor go
+    offered = sergey.wait_event("incoming")
+    ivan.wait_heard(RINGBACK_RU, out)
+    sergey.answer(offered["call"])
+    ivan.wait_heard(SERGEY_TONE, out)
+    sergey.wait_heard(CALLER_TONE, offered["call"])
+    ivan.hangup(out)
+    sergey.wait_state(offered["call"], "disconnected")
+    [row] = box.closed_calls(1)
+    assert (row["disposition"], row["answered_by"], row["transferred_to"]) == (
+        "answered",
+        "100",
+        "103",
+    )
+
+
+def test_a_transfer_nobody_answers_rings_the_transferor_back(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    [sergey] = staff(phone_factory, box, "103")
+    reception.transfer(inc, f"sip:103@{box.domain}")
+    missed = sergey.wait_event("incoming")
+    sergey.wait_state(missed["call"], "disconnected", timeout=10)  # rang 4 s, unanswered
+    back = reception.wait_event("incoming", timeout=5)  # auto-answered
+    assert back["headers"].get("alert-info") == "<urn:alert:service:recall>"
+    ivan.wait_heard(CALLEE_TONE, out)
+    reception.wait_heard(CALLER_TONE, back["call"])
+    reception.hangup(back["call"])
+    ivan.wait_state(out, "disconnected")
+    [row] = box.closed_calls(1)
+    assert (row["answered_by"], row["transferred_to"]) == ("100", None)
+
+
+def test_a_transfer_outside_the_box_is_refused_and_the_call_goes_on(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    reception.transfer(inc, f"sip:999@{box.domain}")
+    refused = reception.wait_event("transfer_status", final=True)
+    assert refused["code"] == 403
+    ivan.wait_heard(CALLEE_TONE, out)
+    reception.wait_heard(CALLER_TONE, inc)
+    assert box.command("status")["calls"][0]["state"] == "talking"
