@@ -156,6 +156,13 @@ class Hold(Section):
         return self
 
 
+class Park(Section):
+    """Park slots, the receptionist's "lines": a parked caller waits with music."""
+
+    slots: int = Field(9, ge=1, le=20, description="slots 1 to slots")
+    timeout: Seconds = Field(120, description="a call nobody takes rings its parker back")
+
+
 class Supervisor(Section):
     """How ``minipbx run`` restarts a crashed engine: soon, then slower, then never.
 
@@ -248,6 +255,14 @@ class Dialing(Section):
     pickup: FeatureCode = Field("*8", description="answers a phone ringing in one's pickup group")
     directed_pickup: FeatureCode = Field(
         "**", description="followed by an extension: answers that extension's ringing phone"
+    )
+    transfer: FeatureCode = Field(
+        "*2", description="in a call, followed by an extension (and #): blind transfer"
+    )
+    park: FeatureCode = Field(
+        "*7",
+        description="in a call: parks it (and a slot: in that one); dialed with a slot: "
+        "takes the call parked there",
     )
 
     @model_validator(mode="after")
@@ -364,6 +379,7 @@ class Config(Section):
     capacity: Capacity = Capacity()
     calls: Calls = Calls()
     hold: Hold = Hold()
+    park: Park = Park()
     supervisor: Supervisor = Supervisor()
     dialing: Dialing = Dialing()
     outbound: Outbound = Outbound()

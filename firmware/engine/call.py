@@ -53,6 +53,8 @@ class Event(StrEnum):
     TONE_TIMEOUT = "tone_timeout"
     HELD = "held"
     RESUMED = "resumed"
+    B_DTMF = "b_dtmf"
+    PARK_TIMEOUT = "park_timeout"
     HOLD_REMINDER = "hold_reminder"
     HOLD_RECALL = "hold_recall"
     LOOKED_UP = "looked_up"
@@ -84,6 +86,9 @@ class CallContext:
     hold: Callable[[Call, Leg], State]
     #: The transfer feature: the leg a transfer to ``target`` is placed on, or None.
     transfer: Callable[[Call, Leg, str], Leg | None]
+    #: In-call codes: what a talking call does with the digits a party keyed (``complete``:
+    #: no more are coming).
+    keyed: Callable[[Call, Leg, bool], State | None]
 
 
 @dataclass(frozen=True)
@@ -353,9 +358,12 @@ class Call:
         return self.ctx.transfer(self, leg, target)
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None:
+        leg.keyed += digit
         if leg is self.a_leg:
             self.digits += digit
-            self.dispatch(Event.DTMF)
+            self.dispatch(Event.DTMF, leg)
+        else:
+            self.dispatch(Event.B_DTMF, leg)
 
     # Helpers the states share.
     def set_timer(self, delay: float, event: Event) -> None:

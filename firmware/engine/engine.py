@@ -27,6 +27,8 @@ from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.features.hold.service import Hold
+from firmware.engine.features.incall.service import InCallCodes
+from firmware.engine.features.park.service import Park
 from firmware.engine.features.pickup.service import Pickup
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.inbound import Inbound
@@ -49,6 +51,7 @@ from firmware.prompts import BUILT_DIR
 from firmware.prompts.check import prompt_problems
 from firmware.prompts.library import PromptLibrary, PromptMissing
 from firmware.routing.dialplan import RingExtension, voicemail_code
+from firmware.routing.incall import park_slot
 from firmware.routing.modes import feature_code, may_force
 from firmware.routing.numbers import NumberError, read_number
 from firmware.routing.outbound import (
@@ -83,6 +86,9 @@ NO_LINE = Refusal(
 )
 NOTHING_TO_PICK_UP = Refusal(
     404, "Not Found", Tone.UNOBTAINABLE, Disposition.FAILED, "nothing ringing to pick up"
+)
+NOTHING_PARKED = Refusal(
+    404, "Not Found", Tone.UNOBTAINABLE, Disposition.FAILED, "no call parked on that line"
 )
 NOT_OURS = Refusal(404, "Not Found", None, Disposition.FAILED, "number not owned by this box")
 UNKNOWN_SOURCE = Refusal(403, "Forbidden", None, Disposition.FAILED, "caller not identified")
@@ -123,11 +129,21 @@ class Engine:
         )
         self.icm_lookup = IcmLookup(config.icm)
         self.pickup = Pickup(calls=lambda: self.calls, config=lambda: self.config)
-        self.transfer = Transfer(config=lambda: self.config, party_phone=self._party_phone)
+        self.transfer = Transfer(
+            config=lambda: self.config,
+            party_phone=self._party_phone,
+            extension=self.extension_destination,
+        )
         self.hold = Hold(
             music_path=BUILT_DIR / "music" / "default.wav",
             settings=lambda: self.config.hold,
             holder_phone=self._party_phone,
+        )
+        self.park = Park(
+            config=lambda: self.config, music=self.hold.player, party_phone=self._party_phone
+        )
+        self.in_call = InCallCodes(
+            config=lambda: self.config, transfer=self.transfer, park=self.park
         )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
@@ -192,6 +208,7 @@ class Engine:
             on_finished=self.finished,
             hold=self.hold.held,
             transfer=self.transfer.requested,
+            keyed=self.in_call.keyed,
         )
 
     def _incoming(self, call_id: int, invite: Request) -> None:
@@ -251,6 +268,12 @@ class Engine:
         if capped is not None:
             log.warning("call from %s to %s refused: %s", extension, dialed, capped.why)
             self.new_call(a_leg, caller=extension, dialed=dialed).start(Refusing(capped))
+            return
+        if park_slot(self.config, dialed) is not None:
+            if not self.park.take(a_leg, extension, dialed):
+                self.new_call(a_leg, caller=extension, dialed=dialed).start(
+                    Refusing(NOTHING_PARKED)
+                )
             return
         code = pickup_code(self.config, dialed)
         if code is not None:

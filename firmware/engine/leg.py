@@ -93,6 +93,8 @@ class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
         self.media_active = False
         #: The party put the call on hold (their phone's hold key: a=sendonly or inactive).
         self.held = False
+        #: Digits the party keyed during the call, until they make an in-call code or not.
+        self.keyed = ""
 
     def __repr__(self) -> str:
         return f"<Leg {self.role} {self.state} {self.status}>"

@@ -55,6 +55,12 @@ def bridge(a: pj.AudioMedia, b: pj.AudioMedia) -> None:
     b.startTransmit(a)
 
 
+def unbridge(a: pj.AudioMedia, b: pj.AudioMedia) -> None:
+    """Neither side hears the other any more (a park: the parker hears its announcement)."""
+    a.stopTransmit(b)
+    b.stopTransmit(a)
+
+
 def listen(source: pj.AudioMedia, sink: pj.AudioMedia) -> None:
     """One way only: early media from a callee to the caller."""
     source.startTransmit(sink)

@@ -171,8 +171,14 @@ class Talking(State):
             self._connect(call)
             return None
         leg = call.event_leg
-        if event is Event.HELD and isinstance(leg, Leg) and leg in (call.a_leg, call.b_leg):
+        party = isinstance(leg, Leg) and leg in (call.a_leg, call.b_leg)
+        if event is Event.HELD and party and isinstance(leg, Leg):
             return call.ctx.hold(call, leg)
+        if event in (Event.DTMF, Event.B_DTMF) and party and isinstance(leg, Leg):
+            return call.ctx.keyed(call, leg, False)
+        if event is Event.TONE_TIMEOUT:
+            keying = [p for p in (call.a_leg, call.b_leg) if isinstance(p, Leg) and p.keyed]
+            return call.ctx.keyed(call, keying[0], True) if keying else None
         return hung_up(call, event)
 
 

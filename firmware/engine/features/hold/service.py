@@ -33,7 +33,7 @@ class Hold:
         """The state of ``call`` once ``holder`` has put it on hold."""
         return Held(
             holder,
-            music=self._player(),
+            music=self.player(),
             settings=self._settings(),
             recall=self._holder_phone(call, holder),
         )
@@ -42,7 +42,7 @@ class Hold:
         """Before the library goes: a player left behind would abort the process at exit."""
         self._music = None
 
-    def _player(self) -> Music:
+    def player(self) -> Music:
         """Made on the first hold, on the engine thread: a player is a port of the bridge."""
         if self._music is None:
             self._music = Music(self._music_path)

@@ -2,9 +2,11 @@
 
 A phone's transfer key sends a REFER naming the target; pjsua answers it and
 places the call to the target itself, on the leg given here, so the transferor
-hears how it goes (NOTIFY). The box takes only transfers to its own
+hears how it goes (NOTIFY). A phone without the key keys ``[dialing]
+transfer`` and the extension during the call; the box rings the target itself
+then, showing who is handed on. The box takes only transfers to its own
 extensions, by the party who is talking (not ringing, not already handing the
-call on); anything else is refused (403) and the call goes on untouched.
+call on); anything else is refused (403 to a REFER) and the call goes on.
 """
 
 from __future__ import annotations
@@ -28,11 +30,13 @@ class Transfer:
         *,
         config: Callable[[], Config],
         party_phone: Callable[[Call, Leg], Destination | None],
+        extension: Callable[[str, str], Destination],
     ) -> None:
         """``party_phone``: where to ring the transferor back, None when that is no
-        extension of the box."""
+        extension of the box; ``extension``: an extension's phone, rung showing a caller."""
         self._config = config
         self._party_phone = party_phone
+        self._extension = extension
 
     def requested(self, call: Call, transferor: Leg, target: str) -> Leg | None:
         """The leg pjsua places the call to ``target`` on; None refuses the transfer."""
@@ -44,18 +48,36 @@ class Transfer:
         assert isinstance(transferee, Leg)
         leg = Leg(transferor.account, role="b", listener=call)
         call.adopt(leg, key=target)
-        log.info("call %s: %s leg transfers to %s", call.record, transferor.role, target)
-        transferring = Transferring(
-            transferor=transferor,
-            transferee=transferee,
-            target=leg,
-            target_number=target,
-            recall=self._party_phone(call, transferor),
-            ring_timeout=self._config().calls.ring_timeout,
-        )
+        transferring = self._transferring(call, transferor, transferee, leg, target)
         # After pjsua has placed the call: the REFER is still being handled now.
         call.ctx.loop.post(lambda: call.switch(transferring, "transfer"))
         return leg
+
+    def keyed(self, call: Call, transferor: Leg, target: str) -> Transferring | None:
+        """A transfer keyed during the call: the box rings ``target`` itself."""
+        transferee = call.b_leg if transferor is call.a_leg else call.a_leg
+        why = self._refusal(call, transferor, transferee, target)
+        if why is not None:
+            log.warning("call %s: transfer to %s refused: %s", call.record, target, why)
+            return None
+        assert isinstance(transferee, Leg)
+        leg = call.ring(self._extension(target, transferee.remote_user()))
+        if leg is None:
+            return None
+        return self._transferring(call, transferor, transferee, leg, target)
+
+    def _transferring(
+        self, call: Call, transferor: Leg, transferee: Leg, target: Leg, number: str
+    ) -> Transferring:
+        log.info("call %s: %s leg transfers to %s", call.record, transferor.role, number)
+        return Transferring(
+            transferor=transferor,
+            transferee=transferee,
+            target=target,
+            target_number=number,
+            recall=self._party_phone(call, transferor),
+            ring_timeout=self._config().calls.ring_timeout,
+        )
 
     def _refusal(
         self, call: Call, transferor: Leg, transferee: Leg | object, target: str

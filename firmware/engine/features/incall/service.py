@@ -1,0 +1,43 @@
+"""The in-call codes' service: collects a party's digits and hands a code to its feature.
+
+What the digits mean is ``firmware.routing.incall``'s; only a party that is
+an extension of the box keys codes, a customer's digits are theirs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from firmware.config import Config
+from firmware.engine.call import Call, Event
+from firmware.engine.features.park.service import Park
+from firmware.engine.features.transfer.service import Transfer
+from firmware.engine.leg import Leg
+from firmware.engine.states import State
+from firmware.routing.incall import KeepKeying, ParkIn, TransferTo, in_call_code
+from firmware.routing.scenarios import INTER_DIGIT
+
+
+class InCallCodes:
+    def __init__(self, *, config: Callable[[], Config], transfer: Transfer, park: Park) -> None:
+        self._config = config
+        self._transfer = transfer
+        self._park = park
+
+    def keyed(self, call: Call, leg: Leg, complete: bool) -> State | None:
+        """The state ``leg``'s digits so far lead to; None keeps the call talking."""
+        config = self._config()
+        if config.extension(leg.remote_user()) is None:
+            leg.keyed = ""
+            return None
+        code = in_call_code(config, leg.keyed, complete=complete)
+        if isinstance(code, KeepKeying):
+            call.set_timer(INTER_DIGIT, Event.TONE_TIMEOUT)
+            return None
+        call.cancel_timer()
+        leg.keyed = ""
+        if isinstance(code, TransferTo):
+            return self._transfer.keyed(call, leg, code.number)
+        if isinstance(code, ParkIn):
+            return self._park.park(call, leg, code.slot)
+        return None
