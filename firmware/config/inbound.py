@@ -206,6 +206,14 @@ class Department(Section):
     voicemail_pin: Pin | None = None
 
 
+class Conference(Section):
+    """A meet-me room: whoever dials its number (and its PIN) talks with everyone in it."""
+
+    number: ExtensionNumber
+    name: str = Field(min_length=1, max_length=60)
+    pin: Pin | None = None
+
+
 class Voicemail(Section):
     max_seconds: Seconds = 120
     smtp_host: str = "127.0.0.1"

@@ -172,6 +172,7 @@ def _inbound_checks(config: Config) -> Found:
     found += _unique(config, "menus", "name", [m.name for m in config.menus])
     found += _unique(config, "scenarios", "name", [s.name for s in config.scenarios])
     found += _departments(config)
+    found += _conferences(config)
     found += _mode_rules(config)
     for i, menu in enumerate(config.menus):
         for key, target in menu.keys.items():
@@ -278,6 +279,18 @@ def _departments(config: Config) -> Found:
         if department.queue.overflow is not None:
             path = ("departments", i, "queue", "overflow")
             found += _target(config, path, department.queue.overflow)
+    return found
+
+
+def _conferences(config: Config) -> Found:
+    """A room's number is its own: no extension, department or other room has it."""
+    owners = {e.number: "an extension" for e in config.extensions}
+    owners |= {d.number: "a department" for d in config.departments}
+    found: Found = []
+    for i, room in enumerate(config.conferences):
+        if room.number in owners:
+            found.append((("conferences", i, "number"), f"{room.number} is {owners[room.number]}"))
+        owners[room.number] = "another conference room"
     return found
 
 

@@ -17,6 +17,7 @@ from firmware.boards import board_names
 from firmware.config.base import ExtensionNumber, Seconds, Section
 from firmware.config.icm import Icm
 from firmware.config.inbound import (
+    Conference,
     Department,
     Menu,
     ModeName,
@@ -391,6 +392,7 @@ class Config(Section):
     departments: list[Department] = []
     menus: list[Menu] = []
     scenarios: list[Scenario] = []
+    conferences: list[Conference] = []
     voicemail: Voicemail = Voicemail()
     icm: Icm | None = None
     security: Security = Security()
@@ -406,6 +408,9 @@ class Config(Section):
 
     def scenario(self, name: str) -> Scenario | None:
         return next((s for s in self.scenarios if s.name == name), None)
+
+    def conference(self, number: str) -> Conference | None:
+        return next((c for c in self.conferences if c.number == number), None)
 
     def trunk(self, name: str) -> Trunk | None:
         return next((t for t in self.trunks if t.name == name), None)

@@ -26,6 +26,7 @@ from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppab
 from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
+from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
 from firmware.engine.features.park.service import Park
@@ -142,6 +143,7 @@ class Engine:
         self.park = Park(
             config=lambda: self.config, music=self.hold.player, party_phone=self._party_phone
         )
+        self.rooms = Rooms(config=lambda: self.config)
         self.in_call = InCallCodes(
             config=lambda: self.config, transfer=self.transfer, park=self.park
         )
@@ -268,6 +270,10 @@ class Engine:
         if capped is not None:
             log.warning("call from %s to %s refused: %s", extension, dialed, capped.why)
             self.new_call(a_leg, caller=extension, dialed=dialed).start(Refusing(capped))
+            return
+        room = self.rooms.enter(dialed)
+        if room is not None:
+            self.new_call(a_leg, caller=extension, dialed=dialed).start(room)
             return
         if park_slot(self.config, dialed) is not None:
             if not self.park.take(a_leg, extension, dialed):

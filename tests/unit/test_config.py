@@ -109,3 +109,13 @@ def test_a_hold_recall_before_its_reminder_is_refused() -> None:
         parse_config(GOOD + "\n[hold]\nremind_after = 0\nrecall_after = 30\n").hold.remind_after
         == 0
     )
+
+
+def test_a_conference_room_needs_a_number_of_its_own() -> None:
+    rooms = '\n[[conferences]]\nnumber = "101"\nname = "Taken"\n'
+    for name in ("A", "B"):
+        rooms += f'\n[[conferences]]\nnumber = "800"\nname = "{name}"\n'
+    assert problems(GOOD + rooms) == [
+        "pbx.toml:12: conferences[0].number: 101 is an extension",
+        "pbx.toml:20: conferences[2].number: 800 is another conference room",
+    ]

@@ -1,0 +1,1 @@
+"""Conference: meet-me rooms by number, with an optional PIN."""

@@ -1,0 +1,97 @@
+"""A caller in a meet-me room, and one asked for the room's PIN first."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+
+from firmware.engine.call import Call, Event
+from firmware.engine.leg import Leg
+from firmware.engine.states import Ended, State
+from firmware.routing.outcome import Disposition, Party
+from firmware.store.cdr import CallEnd
+
+log = logging.getLogger(__name__)
+
+#: Wrong PINs before the box hangs up, and seconds to key one.
+PIN_TRIES = 3
+PIN_TIMEOUT = 10.0
+
+
+class InRoom(State):
+    """The caller talks with everyone in the room until they hang up."""
+
+    name = "conference"
+
+    def __init__(
+        self,
+        room: str,
+        *,
+        join: Callable[[Call], None],
+        leave: Callable[[Call, Leg], None],
+    ) -> None:
+        self.room = room
+        self.join = join
+        self.leave_room = leave
+
+    def enter(self, call: Call) -> None:
+        call.cancel_timer()
+        call.quiet()
+        call.answer_caller()
+        log.info("call %s: %s joins the room %s", call.record, call.caller, self.room)
+        self.join(call)
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event is Event.A_MEDIA:
+            self.join(call)
+        elif event is Event.A_ENDED:
+            if isinstance(call.event_leg, Leg):
+                self.leave_room(call, call.event_leg)
+            call.finish(CallEnd(Disposition.ANSWERED, Party.CALLER, 200, f"room {self.room}"))
+            return Ended()
+        return None
+
+
+class EnteringPin(State):
+    """The room has a PIN: the caller keys it and ``#``; three wrong ones end the call."""
+
+    name = "conference_pin"
+
+    def __init__(self, pin: str, *, then: InRoom) -> None:
+        self.pin = pin
+        self.then = then
+        self.tries = 0
+
+    def enter(self, call: Call) -> None:
+        call.digits = ""
+        call.answer_caller()
+        call.announce(["voicemail_enter_pin"])
+        call.set_timer(PIN_TIMEOUT, Event.TONE_TIMEOUT)
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event is Event.A_MEDIA:
+            call.announce(["voicemail_enter_pin"])
+        elif event is Event.DTMF and call.digits.endswith("#"):
+            keyed, call.digits = call.digits.removesuffix("#"), ""
+            if keyed == self.pin:
+                return self.then
+            return self._wrong(call)
+        elif event is Event.TONE_TIMEOUT:
+            return self._wrong(call)
+        elif event is Event.A_ENDED:
+            call.cancel_timer()
+            call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 487, "left at the PIN"))
+            return Ended()
+        return None
+
+    def _wrong(self, call: Call) -> State | None:
+        self.tries += 1
+        if self.tries >= PIN_TRIES:
+            call.cancel_timer()
+            call.quiet()
+            call.a_leg.end()
+            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 403, "wrong conference PIN"))
+            return Ended()
+        call.announce(["voicemail_wrong_pin", "voicemail_enter_pin"])
+        call.set_timer(PIN_TIMEOUT, Event.TONE_TIMEOUT)
+        return None
