@@ -260,6 +260,9 @@ class Dialing(Section):
     transfer: FeatureCode = Field(
         "*2", description="in a call, followed by an extension (and #): blind transfer"
     )
+    add_party: FeatureCode = Field(
+        "*3", description="in a call, followed by an extension (and #): brings them in"
+    )
     park: FeatureCode = Field(
         "*7",
         description="in a call: parks it (and a slot: in that one); dialed with a slot: "

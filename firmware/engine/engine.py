@@ -143,9 +143,9 @@ class Engine:
         self.park = Park(
             config=lambda: self.config, music=self.hold.player, party_phone=self._party_phone
         )
-        self.rooms = Rooms(config=lambda: self.config)
+        self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
         self.in_call = InCallCodes(
-            config=lambda: self.config, transfer=self.transfer, park=self.park
+            config=lambda: self.config, transfer=self.transfer, park=self.park, rooms=self.rooms
         )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)

@@ -1,7 +1,8 @@
 """Codes keyed during a call by a phone without feature keys (analog, DECT).
 
 ``[dialing] transfer`` and an extension hands the call on (``*2103``, ended
-by ``#`` or a pause); ``park`` parks it in the lowest free slot, ``park`` and a
+by ``#`` or a pause); ``add_party`` and an extension brings them into the call,
+all three hearing each other (``*3103#``); ``park`` parks it in the lowest free slot, ``park`` and a
 slot in that one (``*73``). Dialed as a call of its own, ``park`` and a slot
 takes the call parked there. Only a party that is an extension of the box
 keys codes; a customer's digits are theirs.
@@ -20,6 +21,11 @@ class TransferTo:
 
 
 @dataclass(frozen=True)
+class AddParty:
+    number: str
+
+
+@dataclass(frozen=True)
 class ParkIn:
     """Park the call: in ``slot``, or the lowest free one when None."""
 
@@ -31,7 +37,7 @@ class KeepKeying:
     """The digits may still become a code: wait for more, a ``#`` or the pause."""
 
 
-InCall = TransferTo | ParkIn | KeepKeying
+InCall = TransferTo | AddParty | ParkIn | KeepKeying
 
 
 def in_call_code(config: Config, keyed: str, *, complete: bool) -> InCall | None:
@@ -42,11 +48,12 @@ def in_call_code(config: Config, keyed: str, *, complete: bool) -> InCall | None
     codes = config.dialing
     done = complete or keyed.endswith("#")
     digits = keyed.removesuffix("#")
-    if digits.startswith(codes.transfer):
-        number = digits[len(codes.transfer) :]
-        if not done:
-            return KeepKeying()
-        return TransferTo(number) if number.isdigit() else None
+    for prefix, kind in ((codes.transfer, TransferTo), (codes.add_party, AddParty)):
+        if digits.startswith(prefix):
+            number = digits[len(prefix) :]
+            if not done:
+                return KeepKeying()
+            return kind(number) if number.isdigit() else None
     if digits.startswith(codes.park):
         rest = digits[len(codes.park) :]
         if not rest:
@@ -56,7 +63,8 @@ def in_call_code(config: Config, keyed: str, *, complete: bool) -> InCall | None
             return KeepKeying()
         slot = park_slot(config, digits)
         return ParkIn(slot) if slot is not None else None
-    if any(code.startswith(digits) for code in (codes.transfer, codes.park)) and not done:
+    prefixes = (codes.transfer, codes.add_party, codes.park)
+    if any(code.startswith(digits) for code in prefixes) and not done:
         return KeepKeying()
     return None
 

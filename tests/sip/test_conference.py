@@ -8,6 +8,7 @@ import pytest
 
 from tests.sip.test_inbound import staff
 from tests.support.box import Box
+from tests.support.calls import CALLEE_TONE, CALLER_TONE, talking
 from tests.support.phone import Phone
 from tests.support.prompts import prompt, wait_prompt
 from tests.support.wait import wait_until
@@ -78,3 +79,31 @@ def test_a_room_with_a_pin_lets_in_only_who_keys_it(
     olga.dtmf(second, "4321#")
     ivan.wait_heard(1500, first)
     olga.wait_heard(1100, second)
+
+
+def test_a_party_brought_into_a_call_talks_with_both(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    [sergey] = staff(phone_factory, box, "103")
+    sergey.play(1500)
+    reception.dtmf(inc, "*3103#")
+    offered = sergey.wait_event("incoming")
+    assert offered["from_user"] == "100"  # Sergey sees who brings him in
+    sergey.answer(offered["call"])
+    joined = offered["call"]
+    for phone, call, others in (
+        (ivan, out, (CALLEE_TONE, 1500)),
+        (reception, inc, (CALLER_TONE, 1500)),
+        (sergey, joined, (CALLER_TONE, CALLEE_TONE)),
+    ):
+        for tone in others:
+            phone.wait_heard(tone, call)
+
+    reception.hangup(inc)  # the other two go on
+    wait_until(lambda: not ivan.heard(CALLEE_TONE, out, last_s=0.5), timeout=5, what="gone")
+    ivan.wait_heard(1500, out)
+    ivan.hangup(out)
+    sergey.wait_state(joined, "disconnected")  # alone, the call is over for him too
+    [row] = box.closed_calls(1)
+    assert (row["disposition"], row["answered_by"]) == ("answered", "100")

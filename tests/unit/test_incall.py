@@ -6,6 +6,7 @@ import pytest
 
 from firmware.config import parse_config
 from firmware.routing.incall import (
+    AddParty,
     KeepKeying,
     ParkIn,
     TransferTo,
@@ -28,6 +29,8 @@ WIDE = parse_config(GOOD + "\n[park]\nslots = 12\n")
         ("*2103#", False, TransferTo("103")),
         ("*2103", True, TransferTo("103")),
         ("*2#", False, None),
+        ("*3", False, KeepKeying()),
+        ("*3103#", False, AddParty("103")),
         ("*7", False, KeepKeying()),
         ("*7#", False, ParkIn()),
         ("*7", True, ParkIn()),

@@ -1,9 +1,4 @@
-"""The conference feature's service: the rooms, and who hears whom in each.
-
-A room is the legs in it; pjmedia's bridge mixes what several legs send to one
-port, so each leg sending to every other one makes the conference, and the
-bridge drops a leg's connections when its call ends.
-"""
+"""The conference feature's service: the meet-me rooms, and a party brought into a call."""
 
 from __future__ import annotations
 
@@ -12,40 +7,36 @@ from collections.abc import Callable
 
 from firmware.config import Config
 from firmware.config.inbound import Conference
-from firmware.engine.call import Call
-from firmware.engine.features.conference.states import EnteringPin, InRoom
+from firmware.engine.call import Call, Destination
+from firmware.engine.features.conference.room import Room
+from firmware.engine.features.conference.states import AddingParty, EnteringPin, InRoom
 from firmware.engine.leg import Leg
-from firmware.engine.media import bridge
 from firmware.engine.states import State
 
 log = logging.getLogger(__name__)
 
 
-class Room:
-    def __init__(self, number: str) -> None:
-        self.number = number
-        self.legs: list[Leg] = []
-
-    def join(self, leg: Leg) -> None:
-        """``leg`` hears everyone in the room and everyone hears it (again, for a port
-        pjsua renewed)."""
-        if leg not in self.legs:
-            self.legs.append(leg)
-        if leg.audio is None:
-            return
-        for other in self.legs:
-            if other is not leg and other.audio is not None:
-                bridge(leg.audio, other.audio)
-
-    def leave(self, leg: Leg) -> None:
-        if leg in self.legs:
-            self.legs.remove(leg)
-
-
 class Rooms:
-    def __init__(self, *, config: Callable[[], Config]) -> None:
+    def __init__(
+        self, *, config: Callable[[], Config], extension: Callable[[str, str], Destination]
+    ) -> None:
+        """``extension``: an extension's phone, rung showing a caller."""
         self._config = config
+        self._extension = extension
         self.rooms: dict[str, Room] = {}
+
+    def add_party(self, call: Call, keyer: Leg, number: str) -> State | None:
+        """Rings ``number`` to join ``call``; None when it is no extension (or already in)."""
+        config = self._config()
+        parties = [p.remote_user() for p in (call.a_leg, call.b_leg) if isinstance(p, Leg)]
+        if config.extension(number) is None or number in parties:
+            log.warning("call %s: cannot add %s to the call", call.record, number)
+            return None
+        third = call.ring(self._extension(number, keyer.remote_user()))
+        if third is None:
+            return None
+        ring = config.calls.ring_timeout
+        return AddingParty(third, ring_timeout=ring, room=lambda: Room(f"call {call.record}"))
 
     def enter(self, number: str) -> State | None:
         """The first state of a call to room ``number``; None when there is no such room."""

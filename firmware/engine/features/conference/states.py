@@ -6,8 +6,9 @@ import logging
 from collections.abc import Callable
 
 from firmware.engine.call import Call, Event
+from firmware.engine.features.conference.room import Room
 from firmware.engine.leg import Leg
-from firmware.engine.states import Ended, State
+from firmware.engine.states import Ended, State, Talking, hung_up
 from firmware.routing.outcome import Disposition, Party
 from firmware.store.cdr import CallEnd
 
@@ -94,4 +95,66 @@ class EnteringPin(State):
             return Ended()
         call.announce(["voicemail_wrong_pin", "voicemail_enter_pin"])
         call.set_timer(PIN_TIMEOUT, Event.TONE_TIMEOUT)
+        return None
+
+
+class AddingParty(State):
+    """A party keyed ``add_party``: ``third`` rings while the two talk on; answered, all
+    three are in one room, unanswered, the call is as it was."""
+
+    name = "adding_party"
+
+    def __init__(self, third: Leg, *, ring_timeout: float, room: Callable[[], Room]) -> None:
+        self.third = third
+        self.ring_timeout = ring_timeout
+        self.room = room
+
+    def enter(self, call: Call) -> None:
+        call.set_timer(self.ring_timeout, Event.RING_TIMEOUT)
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        leg = call.event_leg
+        if event is Event.B_ANSWERED and leg is self.third:
+            call.cancel_timer()
+            call.forget(self.third)
+            return ThreeWay(self.room(), third=self.third)
+        if (event is Event.B_ENDED and leg is self.third) or event is Event.RING_TIMEOUT:
+            call.cancel_timer()
+            call.stop_ringing()
+            return Talking(resumed=True)
+        if event in (Event.A_ENDED, Event.B_ENDED):
+            call.cancel_timer()
+            call.stop_ringing()
+            return hung_up(call, event)
+        return None
+
+
+class ThreeWay(State):
+    """The call's parties and the one brought in hear each other; when one is left, the
+    call is over for them too."""
+
+    name = "three_way"
+
+    def __init__(self, room: Room, *, third: Leg) -> None:
+        self.room = room
+        self.third = third
+
+    def enter(self, call: Call) -> None:
+        for leg in (call.a_leg, call.b_leg, self.third):
+            if isinstance(leg, Leg):
+                self.room.join(leg)
+        log.info("call %s: %d parties in the call", call.record, len(self.room.legs))
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        leg = call.event_leg
+        if event in (Event.A_MEDIA, Event.B_MEDIA) and isinstance(leg, Leg):
+            self.room.join(leg)
+        elif event in (Event.A_ENDED, Event.B_ENDED) and isinstance(leg, Leg):
+            self.room.leave(leg)
+            if len(self.room.legs) < 2:
+                for left in self.room.legs:
+                    left.end()
+                by = Party.CALLER if event is Event.A_ENDED else Party.CALLEE
+                call.finish(CallEnd(Disposition.ANSWERED, by, 200))
+                return Ended()
         return None

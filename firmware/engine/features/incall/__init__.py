@@ -1,1 +1,1 @@
-"""Codes keyed during a call, for phones without feature keys: transfer and park."""
+"""Codes keyed during a call, for phones without feature keys: transfer, park, add a party."""

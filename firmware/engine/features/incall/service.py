@@ -10,19 +10,23 @@ from collections.abc import Callable
 
 from firmware.config import Config
 from firmware.engine.call import Call, Event
+from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import Leg
 from firmware.engine.states import State
-from firmware.routing.incall import KeepKeying, ParkIn, TransferTo, in_call_code
+from firmware.routing.incall import AddParty, KeepKeying, ParkIn, TransferTo, in_call_code
 from firmware.routing.scenarios import INTER_DIGIT
 
 
 class InCallCodes:
-    def __init__(self, *, config: Callable[[], Config], transfer: Transfer, park: Park) -> None:
+    def __init__(
+        self, *, config: Callable[[], Config], transfer: Transfer, park: Park, rooms: Rooms
+    ) -> None:
         self._config = config
         self._transfer = transfer
         self._park = park
+        self._rooms = rooms
 
     def keyed(self, call: Call, leg: Leg, complete: bool) -> State | None:
         """The state ``leg``'s digits so far lead to; None keeps the call talking."""
@@ -40,4 +44,6 @@ class InCallCodes:
             return self._transfer.keyed(call, leg, code.number)
         if isinstance(code, ParkIn):
             return self._park.park(call, leg, code.slot)
+        if isinstance(code, AddParty):
+            return self._rooms.add_party(call, leg, code.number)
         return None
