@@ -8,7 +8,6 @@ followed in the log.
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from enum import StrEnum
@@ -17,11 +16,10 @@ from typing import TYPE_CHECKING, Protocol
 
 import pjsua2 as pj
 
-from firmware.engine.leg import EndedLeg, Leg, LegState
+from firmware.engine.leg import EndedLeg, Leg, LegListener, LegState
 from firmware.engine.loop import EngineLoop, Timer
-from firmware.engine.media import TonePlayer
 from firmware.routing.outcome import Disposition, Party
-from firmware.routing.toneplans import Tone, ToneSpec
+from firmware.routing.toneplans import Tone
 from firmware.store.cdr import CallEnd, CallRecords
 
 if TYPE_CHECKING:
@@ -65,6 +63,14 @@ class Stoppable(Protocol):
     def stop(self) -> None: ...
 
 
+class TonePlaying(Protocol):
+    """A region tone looping from its start (``firmware.engine.media.TonePlayer``)."""
+
+    def send_to(self, audio: pj.AudioMedia) -> None: ...
+
+    def close(self) -> None: ...
+
+
 #: Plays prompts (by name, or recordings by path) to a leg's audio, then calls back on the
 #: engine thread.
 PromptPlay = Callable[[Sequence[str | Path], pj.AudioMedia, Callable[[], None]], Stoppable]
@@ -77,7 +83,9 @@ class CallContext:
     loop: EngineLoop
     account: pj.Account
     records: CallRecords
-    tones: Callable[[Tone], ToneSpec]
+    #: A player of the region's ``Tone``, and a new callee leg: the seams of the fake ones.
+    tones: Callable[[Tone], TonePlaying]
+    new_leg: Callable[[pj.Account, LegListener], Leg]
     play_prompts: PromptPlay
     tone_timeout: float
     sip_domain: str
@@ -186,7 +194,7 @@ class Call:
         self.trunks: list[str] = []
         self.digits = ""
         self.state: State | None = None
-        self.tone: TonePlayer | None = None
+        self.tone: TonePlaying | None = None
         self.prompt: Stoppable | None = None
         self.timer: Timer | None = None
         self.end: CallEnd | None = None
@@ -286,12 +294,12 @@ class Call:
 
     def on_leg_media(self, leg: Leg) -> None:
         if leg is self.a_leg:
-            self._a_media_at = time.monotonic()
+            self._a_media_at = self.ctx.loop.now()
         self.dispatch(Event.A_MEDIA if leg is self.a_leg else Event.B_MEDIA, leg)
 
     def ring(self, destination: Destination) -> Leg | None:
         """Starts a callee leg; None when pjsua has no slot or refuses the URI."""
-        leg = Leg(destination.account or self.ctx.account, role="b", listener=self)
+        leg = self.ctx.new_leg(destination.account or self.ctx.account, self)
         try:
             leg.dial(destination.uri, from_uri=destination.from_uri, headers=destination.headers)
         except pj.Error as exc:
@@ -380,7 +388,7 @@ class Call:
 
     def play(self, tone: Tone) -> None:
         self.quiet()
-        self.tone = TonePlayer(self.ctx.tones(tone))
+        self.tone = self.ctx.tones(tone)
         if self.a_leg.audio is not None:
             self.tone.send_to(self.a_leg.audio)
 
@@ -394,7 +402,7 @@ class Call:
         self.quiet()
         if self.a_leg.audio is None:
             return
-        settle = self._a_media_at + MEDIA_SETTLE - time.monotonic()
+        settle = self._a_media_at + MEDIA_SETTLE - self.ctx.loop.now()
         if settle > 0:
             self._settling = self.ctx.loop.call_later(settle, lambda: self.announce(prompts))
             return

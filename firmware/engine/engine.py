@@ -36,6 +36,7 @@ from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
 from firmware.engine.mailbox import MailboxAccess
+from firmware.engine.media import TonePlayer
 from firmware.engine.media_watch import MediaWatch
 from firmware.engine.modes import ModeKeeper
 from firmware.engine.outside import Outside
@@ -203,7 +204,8 @@ class Engine:
             loop=self.loop,
             account=self.sip.account,
             records=self.records,
-            tones=lambda tone: tone_for(region, tone),
+            tones=lambda tone: TonePlayer(tone_for(region, tone)),
+            new_leg=lambda account, listener: Leg(account, role="b", listener=listener),
             play_prompts=self._play_prompts,
             tone_timeout=self.config.calls.tone_timeout,
             sip_domain=self.config.system.sip_domain,

@@ -49,9 +49,12 @@ class EngineLoop:
         *,
         poll_ms: int = 10,
         turn: Callable[[], AbstractContextManager[None]] = contextlib.nullcontext,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         """``turn`` wraps each pass of the loop: the engine makes it a store transaction,
-        so everything the events of one pass write is committed together."""
+        so everything the events of one pass write is committed together. ``clock`` is
+        what timers count on (tests give one they move)."""
+        self.now = clock
         self._pump = pump
         self._poll_ms = poll_ms
         self._turn = turn
@@ -68,7 +71,7 @@ class EngineLoop:
 
     def call_later(self, delay: float, fn: Callable[[], None]) -> Timer:
         """Engine thread only: runs ``fn`` after ``delay`` seconds unless cancelled."""
-        timer = Timer(time.monotonic() + delay, fn)
+        timer = Timer(self.now() + delay, fn)
         heapq.heappush(self._timers, (timer.due, next(self._seq), timer))
         return timer
 
@@ -104,7 +107,7 @@ class EngineLoop:
                 future.set_exception(exc)
 
     def _run_timers(self) -> None:
-        now = time.monotonic()
+        now = self.now()
         while self._timers and self._timers[0][0] <= now:
             _, _, timer = heapq.heappop(self._timers)
             try:

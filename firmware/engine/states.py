@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from collections.abc import Callable
 
 from firmware.engine.call import Call, Event, RingPlan
@@ -56,7 +55,7 @@ class Dialing(State):
         self.started = 0.0
 
     def enter(self, call: Call) -> None:
-        self.started = time.monotonic()
+        self.started = call.ctx.loop.now()
         call.set_timer(self.plan.length, Event.RING_TIMEOUT)
         for action in self.plan.actions:
             if action.at > 0:
@@ -98,7 +97,7 @@ class Dialing(State):
             call.finish(CallEnd(Disposition.CANCELLED, Party.CALLER, 487, "caller hung up"))
             return Ended()
         if event is Event.PLAN:
-            self._due(call, time.monotonic() - self.started)
+            self._due(call, call.ctx.loop.now() - self.started)
             return None
         if event is Event.B_ENDED and leg is not None:
             call.forget(leg)

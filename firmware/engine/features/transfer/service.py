@@ -46,7 +46,7 @@ class Transfer:
             log.warning("call %s: transfer to %s refused: %s", call.record, target, why)
             return None
         assert isinstance(transferee, Leg)
-        leg = Leg(transferor.account, role="b", listener=call)
+        leg = call.ctx.new_leg(transferor.account, call)
         call.adopt(leg, key=target)
         transferring = self._transferring(call, transferor, transferee, leg, target)
         # After pjsua has placed the call: the REFER is still being handled now.

@@ -6,7 +6,6 @@ import logging
 
 from firmware.engine.call import Call, Destination, Event
 from firmware.engine.leg import Leg
-from firmware.engine.media import TonePlayer
 from firmware.engine.states import Ended, State, Talking
 from firmware.routing.outcome import Disposition, Party
 from firmware.routing.toneplans import Tone
@@ -51,7 +50,7 @@ class Transferring(State):
         call.quiet()
         self.transferor.end()
         if self.transferee.audio is not None:
-            call.tone = TonePlayer(call.ctx.tones(Tone.RINGBACK))
+            call.tone = call.ctx.tones(Tone.RINGBACK)
             call.tone.send_to(self.transferee.audio)
         call.set_timer(self.ring_timeout, Event.RING_TIMEOUT)
 
