@@ -393,3 +393,68 @@ def test_a_direct_number_rings_the_mobile_after_forward_after(
     customer.hangup(out)
     [row] = box.closed_calls(1)
     assert (row["direction"], row["disposition"]) == ("inbound", "answered")
+
+
+#: The wrap-up under test: long enough that an offer it should have held back stands out.
+WRAP_UP = 3
+ONE_MEMBER = """
+[[departments]]
+number = "700"
+name = "Support"
+members = ["101"]
+step = 4
+queue = {{ announce_every = 30, offer_callback = false, wrap_up = {wrap_up}, max_wait = 120 }}
+
+[[scenarios]]
+name = "support"
+steps = [{{ kind = "queue", department = "700" }}]
+"""
+
+
+def one_member_queue(
+    box_factory, provider_factory, phone_factory, callers: list[str]
+) -> tuple[Phone, list[tuple[Phone, int]]]:
+    """Support 700 with only 101 in it; ``callers`` queue first, then 101 registers."""
+    provider = provider_factory(
+        accounts={**ACCOUNTS, THIRD: "Third-Secret-1"},
+        dids={TRUNK_USER: TRUNK_USER},
+        address="127.0.0.3",
+    )
+    numbers = trunk_toml(provider, channels=4).replace(
+        'destination = "100"', 'scenario = "support"'
+    )
+    queue = ONE_MEMBER.format(wrap_up=WRAP_UP)
+    box = box_factory(extra=OFFICE.format(mode="day", strategy="all") + queue + numbers)
+    wait_trunk(box, up=True)
+    waiting = join_queue(phone_factory, provider, callers)
+    [member] = staff(phone_factory, box, "101")
+    member.play(1500)
+    return member, waiting
+
+
+def talk_and_hang_up(member: Phone, offered: dict, phone: Phone, out: int, tone: int) -> dict:
+    """The member answers, both hear each other, the member hangs up; its disconnected event."""
+    member.answer(offered["call"])
+    phone.wait_heard(1500, out)
+    member.wait_heard(tone, offered["call"])
+    member.hangup(offered["call"])
+    phone.wait_state(out, "disconnected")
+    return member.wait_state(offered["call"], "disconnected")
+
+
+def test_queue_wrap_up_holds_the_next_caller_back_from_the_member_who_just_hung_up(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    member, callers = one_member_queue(
+        box_factory, provider_factory, phone_factory, [MOBILE, "74957654321"]
+    )
+    (first_phone, first_out), (second_phone, second_out) = callers
+    first = member.wait_event("incoming", timeout=10)
+    assert first["from_user"].endswith(MOBILE)
+    ended = talk_and_hang_up(member, first, first_phone, first_out, 800)
+
+    second = member.wait_event("incoming", timeout=WRAP_UP + 3)
+    assert second["from_user"].endswith("74957654321")
+    # Not before the wrap-up is over, and soon after it (the queue looks every second).
+    assert WRAP_UP - 0.3 <= second["t"] - ended["t"] <= WRAP_UP + 2.0, second["t"] - ended["t"]
+    talk_and_hang_up(member, second, second_phone, second_out, 900)
