@@ -100,6 +100,8 @@ class Queues:
             return run.overflow(settings.overflow)
         waiter = Waiter(call, run, department, time.monotonic())
         line.append(waiter)
+        # However the call ends (in the queue or while a member's phone rings), it leaves.
+        call.on_finish.append(lambda end: self.leave(waiter))
         self.service.setdefault(department.number, ServiceLevel()).record_offer()
         log.info("call %s: waits in queue %s at %d", call.record, department.number, len(line))
         self._loop.post(self.dispatch)

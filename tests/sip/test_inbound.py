@@ -458,3 +458,21 @@ def test_queue_wrap_up_holds_the_next_caller_back_from_the_member_who_just_hung_
     # Not before the wrap-up is over, and soon after it (the queue looks every second).
     assert WRAP_UP - 0.3 <= second["t"] - ended["t"] <= WRAP_UP + 2.0, second["t"] - ended["t"]
     talk_and_hang_up(member, second, second_phone, second_out, 900)
+
+
+def test_queue_a_caller_who_hangs_up_while_offered_frees_the_member_for_the_next(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    member, callers = one_member_queue(
+        box_factory, provider_factory, phone_factory, [MOBILE, "74957654321"]
+    )
+    (first_phone, first_out), (second_phone, second_out) = callers
+    first = member.wait_event("incoming", timeout=10)
+    assert first["from_user"].endswith(MOBILE)
+    first_phone.hangup(first_out)  # while the member's phone rings
+    member.wait_state(first["call"], "disconnected", timeout=5)
+
+    # Never answered, so no wrap-up: the next caller is offered within the queue's next look.
+    second = member.wait_event("incoming", timeout=4)
+    assert second["from_user"].endswith("74957654321")
+    talk_and_hang_up(member, second, second_phone, second_out, 900)
