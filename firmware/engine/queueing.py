@@ -329,7 +329,7 @@ class Waiting(State):
             self._next_announcement(call)
         elif event is Event.PLAYED_OUT:
             call.a_leg.end()
-        elif event is Event.ANNOUNCE:
+        elif event is Event.ANNOUNCE and not self.callback:
             self._announce(call, offer=True)
         elif event is Event.DTMF and self.settings.offer_callback:
             if call.digits.endswith(self.settings.callback_key):
@@ -340,7 +340,7 @@ class Waiting(State):
                 call.announce(["queue_callback_confirmed"])
         elif event is Event.OFFER and not self.callback:
             return self.queues.offer(self.waiter)
-        elif event is Event.MAX_WAIT:
+        elif event is Event.MAX_WAIT and not self.callback:
             self.queues.leave(self.waiter)
             self._music(call, on=False)
             return self.waiter.run.overflow(self.settings.overflow)
