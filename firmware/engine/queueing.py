@@ -331,7 +331,7 @@ class Waiting(State):
             call.a_leg.end()
         elif event is Event.ANNOUNCE and not self.callback:
             self._announce(call, offer=True)
-        elif event is Event.DTMF and self.settings.offer_callback:
+        elif event is Event.DTMF and self.settings.offer_callback and not self.callback:
             if call.digits.endswith(self.settings.callback_key):
                 self.queues.request_callback(self.waiter)
                 self.waiter.run.outcome = "callback"
