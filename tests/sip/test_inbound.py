@@ -20,7 +20,7 @@ from tests.sip.test_trunks import ACCOUNTS, MOBILE, TRUNK_USER, trunk_toml, wait
 from tests.support.box import Box
 from tests.support.net import free_port
 from tests.support.phone import Phone
-from tests.support.prompts import heard_prompt, heard_sequence, prompt, wait_prompt
+from tests.support.prompts import find_prompt, heard_prompt, heard_sequence, prompt, wait_prompt
 from tests.support.provider import Provider
 from tests.support.wait import wait_until
 
@@ -476,3 +476,48 @@ def test_queue_a_caller_who_hangs_up_while_offered_frees_the_member_for_the_next
     second = member.wait_event("incoming", timeout=4)
     assert second["from_user"].endswith("74957654321")
     talk_and_hang_up(member, second, second_phone, second_out, 900)
+
+
+MAX_WAIT = 4
+SHORT_QUEUE = f"""
+[[departments]]
+number = "700"
+name = "Support"
+members = ["101"]
+queue = {{ announce_every = 30, offer_callback = false, max_wait = {MAX_WAIT}, max_length = 1 }}
+
+[[scenarios]]
+name = "support"
+steps = [{{ kind = "queue", department = "700" }}, {{ kind = "voicemail", mailbox = "100" }}]
+"""
+
+
+def test_queue_full_and_over_time_callers_go_on_to_the_next_step(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    provider = provider_factory(
+        accounts=dict(ACCOUNTS), dids={TRUNK_USER: TRUNK_USER}, address="127.0.0.3"
+    )
+    numbers = trunk_toml(provider, channels=4).replace(
+        'destination = "100"', 'scenario = "support"'
+    )
+    box = box_factory(extra=OFFICE.format(mode="day", strategy="all") + SHORT_QUEUE + numbers)
+    wait_trunk(box, up=True)
+    [(first, first_out)] = join_queue(phone_factory, provider, [MOBILE])  # nobody answers
+    joined = first.events("call_state")
+    joined_t = next(e["t"] for e in joined if e["call"] == first_out and e["state"] == "confirmed")
+
+    second = phone_factory("caller2")
+    second.register(provider, "74957654321")
+    second_out = call_the_office(second, provider)
+    wait_prompt(second, second_out, prompt("voicemail_greeting"), timeout=10)  # queue is full
+    assert not heard_prompt(second.recorded(second_out), prompt("queue_position"))
+    second.hangup(second_out)
+
+    wait_prompt(first, first_out, prompt("voicemail_greeting"), timeout=MAX_WAIT + 10)
+    rec = first.recording(first_out)
+    started = find_prompt(first.recorded(first_out), prompt("voicemail_greeting"))
+    assert started is not None
+    moved_after = rec["t"] + started - joined_t
+    assert MAX_WAIT - 0.5 <= moved_after <= MAX_WAIT + 2.0, moved_after
+    first.hangup(first_out)
