@@ -104,7 +104,6 @@ class Queues:
         self.last_call_end: dict[str, float] = {}
         #: Since the engine started: offered, answered, answered within the service level.
         self.service: dict[str, ServiceLevel] = {}
-        self._wrap_timers: list[Timer] = []
         self._ticking: Timer | None = None
 
     # Callers.
@@ -201,7 +200,7 @@ class Queues:
     def member_done(self, extension: str, wrap_up: float) -> None:
         """A member's call ended: idle from now, free again after the wrap-up time."""
         self.last_call_end[extension] = time.monotonic()
-        self._wrap_timers.append(self._loop.call_later(wrap_up + 0.05, self.dispatch))
+        self._loop.call_later(wrap_up + 0.05, self.dispatch)
         self._loop.post(self.dispatch)
 
     def free_members(self, department: Department, also_busy: set[str]) -> list[str]:
