@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sqlite3
+import time
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime
@@ -32,6 +33,7 @@ from firmware.routing.lines import NoLine, choose_trunk
 from firmware.routing.numbers import NumberClass, NumberError, read_number
 from firmware.routing.outbound import permitted_trunks
 from firmware.routing.outcome import Disposition, Party, Refusal
+from firmware.routing.queue import wrapping_members
 from firmware.routing.toneplans import Tone
 from firmware.sipedge.subscribers import registered
 from firmware.store.cdr import CallEnd
@@ -80,8 +82,16 @@ class Inbound:
         if department is None:
             return []
         dnd = {e.number for e in self.config.extensions if e.dnd}
-        wrap_up = department.queue.wrap_up
-        wrapping = {m for m in department.members if for_queue and self.queues.wrapping(m, wrap_up)}
+        wrapping = (
+            wrapping_members(
+                department.members,
+                self.queues.last_call_end,
+                department.queue.wrap_up,
+                time.monotonic(),
+            )
+            if for_queue
+            else set()
+        )
         online = registered(self._engine.home.sipedge_db)
         return departments.members_free(department, self.busy(), dnd, wrapping, online)
 

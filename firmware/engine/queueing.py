@@ -24,7 +24,7 @@ from firmware.engine.call import Call, Destination, Event, RingPlan
 from firmware.engine.loop import EngineLoop, Timer
 from firmware.engine.states import PLAYOUT, Dialing, Ended, State
 from firmware.routing.outcome import Disposition, Party
-from firmware.routing.queue import ServiceLevel, longest_idle
+from firmware.routing.queue import Full, QueueState, ServiceLevel, longest_idle
 from firmware.store.cdr import CallEnd, now
 
 if TYPE_CHECKING:
@@ -52,16 +52,27 @@ class Music:
 
 @dataclass
 class Waiter:
+    """A queued call as the engine needs it: the queue itself is routing's ``QueueState``."""
+
     call: Call
     run: ScenarioRun
     department: Department
-    joined: float
     tried: set[str] = field(default_factory=set)
     offered_to: str | None = None
 
+    @property
+    def key(self) -> str:
+        """The caller's id in the queue: the call record, since two callers may share a number."""
+        return str(self.call.record)
+
 
 class Queues:
-    """Every department's queue; the engine tells it when members come and go."""
+    """Every department's queue; the engine tells it when members come and go.
+
+    Who waits in which order, places, the full check, over-time callers, wrap-up
+    and who answers next are decided by ``firmware.routing.queue``; this class
+    maps each queue entry to its call and runs the legs, timers and music.
+    """
 
     def __init__(
         self,
@@ -83,25 +94,34 @@ class Queues:
         self._call_back = call_back
         #: Members ringing for a callback right now, so nobody offers them a caller.
         self.calling_back: set[str] = set()
-        self.waiting: dict[str, list[Waiter]] = {}
+        #: Each department's queue, and the settings of the last caller who joined it.
+        self.lines: dict[str, QueueState] = {}
+        self._settings: dict[str, QueueSettings] = {}
+        #: Queue entries (``Waiter.key``) to their calls.
+        self._waiters: dict[str, Waiter] = {}
         self._music: dict[str, Music] = {}
+        #: When each member's last call ended, on the monotonic clock: wrap-up and idle time.
         self.last_call_end: dict[str, float] = {}
         #: Since the engine started: offered, answered, answered within the service level.
         self.service: dict[str, ServiceLevel] = {}
-        self._wrap_timers: list[Timer] = []
         self._ticking: Timer | None = None
 
     # Callers.
     def join(self, call: Call, department: Department, run: ScenarioRun) -> State:
         settings = department.queue
-        line = self.waiting.setdefault(department.number, [])
-        if len(line) >= settings.max_length:
+        line = self.lines.setdefault(department.number, QueueState(settings.max_length))
+        line.max_length = settings.max_length
+        self._settings[department.number] = settings
+        waiter = Waiter(call, run, department)
+        place = line.join(waiter.key, time.monotonic())
+        if isinstance(place, Full):
             log.info("call %s: queue %s is full", call.record, department.number)
             return run.overflow(settings.overflow)
-        waiter = Waiter(call, run, department, time.monotonic())
-        line.append(waiter)
+        self._waiters[waiter.key] = waiter
+        # However the call ends (in the queue or while a member's phone rings), it leaves.
+        call.on_finish.append(lambda end: self.leave(waiter))
         self.service.setdefault(department.number, ServiceLevel()).record_offer()
-        log.info("call %s: waits in queue %s at %d", call.record, department.number, len(line))
+        log.info("call %s: waits in queue %s at %d", call.record, department.number, place)
         self._loop.post(self.dispatch)
         self._keep_ticking()
         return Waiting(waiter, self, first=True)
@@ -113,8 +133,9 @@ class Queues:
             self._ticking = self._loop.call_later(TICK, self._tick)
 
     def _tick(self) -> None:
+        self.move_over_time()
         self.dispatch()
-        waiting = any(self.waiting.values())
+        waiting = any(line.callers for line in self.lines.values())
         pending = self._store.execute(
             "SELECT 1 FROM callbacks WHERE done_at IS NULL LIMIT 1"
         ).fetchone()
@@ -122,19 +143,21 @@ class Queues:
             self._ticking = self._loop.call_later(TICK, self._tick)
 
     def leave(self, waiter: Waiter) -> None:
-        line = self.waiting.get(waiter.department.number, [])
-        if waiter in line:
-            line.remove(waiter)
-        if not line and waiter.department.number in self._music:
-            del self._music[waiter.department.number]
+        number = waiter.department.number
+        line = self.lines.get(number)
+        if line is not None:
+            line.leave(waiter.key)
+        self._waiters.pop(waiter.key, None)
+        if not (line and line.callers) and number in self._music:
+            del self._music[number]
 
     def status(self) -> list[dict[str, object]]:
         """Each queue now: who waits, and the service level so far."""
-        numbers = sorted(set(self.waiting) | set(self.service))
+        numbers = sorted(set(self.lines) | set(self.service))
         return [
             {
                 "department": number,
-                "waiting": len(self.waiting.get(number, [])),
+                "waiting": len(self.lines[number].callers) if number in self.lines else 0,
                 "offered": self.service.get(number, ServiceLevel()).offered,
                 "answered": self.service.get(number, ServiceLevel()).answered,
                 "service_level_percent": self.service.get(number, ServiceLevel()).percent,
@@ -142,8 +165,31 @@ class Queues:
             for number in numbers
         ]
 
-    def position(self, waiter: Waiter) -> int:
-        return self.waiting.get(waiter.department.number, []).index(waiter) + 1
+    def _waiting(self, number: str) -> list[Waiter]:
+        """The department's queued calls, first come first."""
+        line = self.lines.get(number)
+        return [self._waiters[w.caller_id] for w in line.callers] if line else []
+
+    def position(self, waiter: Waiter) -> int | None:
+        """The place the caller hears; None once they have left the queue."""
+        line = self.lines.get(waiter.department.number)
+        return line.position(waiter.key) if line else None
+
+    def until_over_time(self, waiter: Waiter) -> float | None:
+        line = self.lines.get(waiter.department.number)
+        if line is None:
+            return None
+        return line.over_time_in(waiter.key, time.monotonic(), waiter.department.queue.max_wait)
+
+    def move_over_time(self) -> None:
+        """Callers who have waited ``max_wait`` go to the overflow, unless a phone rings for them
+        (then when it stops)."""
+        now = time.monotonic()
+        for number, line in self.lines.items():
+            for key in line.over_time(now, self._settings[number].max_wait):
+                waiter = self._waiters.get(key)
+                if waiter is not None and waiter.offered_to is None:
+                    waiter.call.dispatch(Event.MAX_WAIT)
 
     def music(self, department: str) -> Music:
         if department not in self._music:
@@ -154,12 +200,8 @@ class Queues:
     def member_done(self, extension: str, wrap_up: float) -> None:
         """A member's call ended: idle from now, free again after the wrap-up time."""
         self.last_call_end[extension] = time.monotonic()
-        self._wrap_timers.append(self._loop.call_later(wrap_up + 0.05, self.dispatch))
+        self._loop.call_later(wrap_up + 0.05, self.dispatch)
         self._loop.post(self.dispatch)
-
-    def wrapping(self, extension: str, wrap_up: float) -> bool:
-        ended = self.last_call_end.get(extension)
-        return ended is not None and time.monotonic() - ended < wrap_up
 
     def free_members(self, department: Department, also_busy: set[str]) -> list[str]:
         return [
@@ -172,23 +214,23 @@ class Queues:
 
     def dispatch(self) -> None:
         """Offers the longest waiting callers to the longest idle free members, then callbacks."""
-        for line in self.waiting.values():
+        for number in list(self.lines):
+            line = self._waiting(number)
+            ringing = {w.offered_to for w in line if w.offered_to}
             for waiter in line:
-                if waiter.offered_to is not None:
+                if waiter.offered_to is not None or waiter.key not in self._waiters:
                     continue
-                ringing = {w.offered_to for w in line if w.offered_to}
                 free = [
                     m
                     for m in self.free_members(waiter.department, ringing)
                     if m not in waiter.tried
                 ]
-                if not free:
-                    waiter.tried.clear()
-                    break
                 member = longest_idle(free, self.last_call_end)
                 if member is None:
+                    waiter.tried.clear()
                     break
                 waiter.offered_to = member
+                ringing.add(member)
                 waiter.call.dispatch(Event.OFFER)
         self._callbacks()
 
@@ -198,7 +240,7 @@ class Queues:
             "SELECT id, department, number FROM callbacks WHERE done_at IS NULL ORDER BY id"
         ).fetchall()
         for row in rows:
-            line = self.waiting.get(row["department"], [])
+            line = self._waiting(row["department"])
             department = next((w.department for w in line), None) or self._department(
                 row["department"]
             )
@@ -235,16 +277,18 @@ class Queues:
         return Waiting(waiter, self, first=False)
 
     def taken(self, waiter: Waiter) -> None:
-        if waiter.call.a_leg.audio is not None and waiter.department.number in self._music:
-            self._music[waiter.department.number].away_from(waiter.call.a_leg.audio)
-        waited = time.monotonic() - waiter.joined
-        self.service.setdefault(waiter.department.number, ServiceLevel()).record_answer(
+        number = waiter.department.number
+        if waiter.call.a_leg.audio is not None and number in self._music:
+            self._music[number].away_from(waiter.call.a_leg.audio)
+        line = self.lines.get(number)
+        waited = (line.waited(waiter.key, time.monotonic()) if line else None) or 0.0
+        self.service.setdefault(number, ServiceLevel()).record_answer(
             waited, waiter.department.queue.service_level
         )
         log.info(
             "call %s: queue %s answered by %s after %.1f s",
             waiter.call.record,
-            waiter.department.number,
+            number,
             waiter.offered_to,
             waited,
         )
@@ -279,10 +323,9 @@ class Waiting(State):
 
     def enter(self, call: Call) -> None:
         call.answer_caller()
-        loop = call.ctx.loop
-        waited = time.monotonic() - self.waiter.joined
-        remaining = max(0.0, self.settings.max_wait - waited)
-        self.timers.append(loop.call_later(remaining, lambda: call.dispatch(Event.MAX_WAIT)))
+        remaining = self.queues.until_over_time(self.waiter)
+        if remaining is not None:
+            self.timers.append(call.ctx.loop.call_later(remaining, self.queues.move_over_time))
         if call.a_leg.audio is not None:
             self._start(call)
 
@@ -309,8 +352,10 @@ class Waiting(State):
         (music.to if on else music.away_from)(audio)
 
     def _announce(self, call: Call, *, offer: bool = False) -> None:
-        self._music(call, on=False)
         place = self.queues.position(self.waiter)
+        if place is None:  # no longer queued: asked for a callback
+            return
+        self._music(call, on=False)
         prompts = ["queue_position", f"num_{min(place, 20)}"]
         if offer and self.settings.offer_callback:
             prompts.append("queue_still_waiting")
@@ -327,9 +372,9 @@ class Waiting(State):
             self._next_announcement(call)
         elif event is Event.PLAYED_OUT:
             call.a_leg.end()
-        elif event is Event.ANNOUNCE:
+        elif event is Event.ANNOUNCE and not self.callback:
             self._announce(call, offer=True)
-        elif event is Event.DTMF and self.settings.offer_callback:
+        elif event is Event.DTMF and self.settings.offer_callback and not self.callback:
             if call.digits.endswith(self.settings.callback_key):
                 self.queues.request_callback(self.waiter)
                 self.waiter.run.outcome = "callback"
@@ -338,7 +383,7 @@ class Waiting(State):
                 call.announce(["queue_callback_confirmed"])
         elif event is Event.OFFER and not self.callback:
             return self.queues.offer(self.waiter)
-        elif event is Event.MAX_WAIT:
+        elif event is Event.MAX_WAIT and not self.callback:
             self.queues.leave(self.waiter)
             self._music(call, on=False)
             return self.waiter.run.overflow(self.settings.overflow)

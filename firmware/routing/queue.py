@@ -56,6 +56,11 @@ class QueueState:
         """Callers who have waited ``max_wait`` or more; they stay until the engine moves them."""
         return [w.caller_id for w in self.callers if now - w.joined_at >= max_wait]
 
+    def over_time_in(self, caller_id: str, now: float, max_wait: float) -> float | None:
+        """Seconds until the caller has waited ``max_wait``: 0 once over time, None if not here."""
+        waited = self.waited(caller_id, now)
+        return None if waited is None else max(0.0, max_wait - waited)
+
 
 def longest_idle(free_members: list[str], last_call_end: dict[str, float]) -> str | None:
     """The free member whose last call ended longest ago; never called counts as longest.
@@ -68,6 +73,13 @@ def longest_idle(free_members: list[str], last_call_end: dict[str, float]) -> st
 def wrapping(member: str, last_end: dict[str, float], wrap_up: float, now: float) -> bool:
     """Still writing up the last call: not rung for ``wrap_up`` seconds after it ended."""
     return member in last_end and now < last_end[member] + wrap_up
+
+
+def wrapping_members(
+    members: list[str], last_end: dict[str, float], wrap_up: float, now: float
+) -> set[str]:
+    """The members still writing up their last call, not to be offered a queued caller."""
+    return {m for m in members if wrapping(m, last_end, wrap_up, now)}
 
 
 @dataclass

@@ -20,7 +20,7 @@ from tests.sip.test_trunks import ACCOUNTS, MOBILE, TRUNK_USER, trunk_toml, wait
 from tests.support.box import Box
 from tests.support.net import free_port
 from tests.support.phone import Phone
-from tests.support.prompts import heard_prompt, heard_sequence, prompt, wait_prompt
+from tests.support.prompts import find_prompt, heard_prompt, heard_sequence, prompt, wait_prompt
 from tests.support.provider import Provider
 from tests.support.wait import wait_until
 
@@ -393,3 +393,131 @@ def test_a_direct_number_rings_the_mobile_after_forward_after(
     customer.hangup(out)
     [row] = box.closed_calls(1)
     assert (row["direction"], row["disposition"]) == ("inbound", "answered")
+
+
+#: The wrap-up under test: long enough that an offer it should have held back stands out.
+WRAP_UP = 3
+ONE_MEMBER = """
+[[departments]]
+number = "700"
+name = "Support"
+members = ["101"]
+step = 4
+queue = {{ announce_every = 30, offer_callback = false, wrap_up = {wrap_up}, max_wait = 120 }}
+
+[[scenarios]]
+name = "support"
+steps = [{{ kind = "queue", department = "700" }}]
+"""
+
+
+def one_member_queue(
+    box_factory, provider_factory, phone_factory, callers: list[str]
+) -> tuple[Phone, list[tuple[Phone, int]]]:
+    """Support 700 with only 101 in it; ``callers`` queue first, then 101 registers."""
+    provider = provider_factory(
+        accounts={**ACCOUNTS, THIRD: "Third-Secret-1"},
+        dids={TRUNK_USER: TRUNK_USER},
+        address="127.0.0.3",
+    )
+    numbers = trunk_toml(provider, channels=4).replace(
+        'destination = "100"', 'scenario = "support"'
+    )
+    queue = ONE_MEMBER.format(wrap_up=WRAP_UP)
+    box = box_factory(extra=OFFICE.format(mode="day", strategy="all") + queue + numbers)
+    wait_trunk(box, up=True)
+    waiting = join_queue(phone_factory, provider, callers)
+    [member] = staff(phone_factory, box, "101")
+    member.play(1500)
+    return member, waiting
+
+
+def talk_and_hang_up(member: Phone, offered: dict, phone: Phone, out: int, tone: int) -> dict:
+    """The member answers, both hear each other, the member hangs up; its disconnected event."""
+    member.answer(offered["call"])
+    phone.wait_heard(1500, out)
+    member.wait_heard(tone, offered["call"])
+    member.hangup(offered["call"])
+    phone.wait_state(out, "disconnected")
+    return member.wait_state(offered["call"], "disconnected")
+
+
+def test_queue_wrap_up_holds_the_next_caller_back_from_the_member_who_just_hung_up(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    member, callers = one_member_queue(
+        box_factory, provider_factory, phone_factory, [MOBILE, "74957654321"]
+    )
+    (first_phone, first_out), (second_phone, second_out) = callers
+    first = member.wait_event("incoming", timeout=10)
+    assert first["from_user"].endswith(MOBILE)
+    ended = talk_and_hang_up(member, first, first_phone, first_out, 800)
+
+    second = member.wait_event("incoming", timeout=WRAP_UP + 3)
+    assert second["from_user"].endswith("74957654321")
+    # Not before the wrap-up is over, and soon after it (the queue looks every second).
+    assert WRAP_UP - 0.3 <= second["t"] - ended["t"] <= WRAP_UP + 2.0, second["t"] - ended["t"]
+    talk_and_hang_up(member, second, second_phone, second_out, 900)
+
+
+def test_queue_a_caller_who_hangs_up_while_offered_frees_the_member_for_the_next(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    member, callers = one_member_queue(
+        box_factory, provider_factory, phone_factory, [MOBILE, "74957654321"]
+    )
+    (first_phone, first_out), (second_phone, second_out) = callers
+    first = member.wait_event("incoming", timeout=10)
+    assert first["from_user"].endswith(MOBILE)
+    first_phone.hangup(first_out)  # while the member's phone rings
+    member.wait_state(first["call"], "disconnected", timeout=5)
+
+    # Never answered, so no wrap-up: the next caller is offered within the queue's next look.
+    second = member.wait_event("incoming", timeout=4)
+    assert second["from_user"].endswith("74957654321")
+    talk_and_hang_up(member, second, second_phone, second_out, 900)
+
+
+MAX_WAIT = 4
+SHORT_QUEUE = f"""
+[[departments]]
+number = "700"
+name = "Support"
+members = ["101"]
+queue = {{ announce_every = 30, offer_callback = false, max_wait = {MAX_WAIT}, max_length = 1 }}
+
+[[scenarios]]
+name = "support"
+steps = [{{ kind = "queue", department = "700" }}, {{ kind = "voicemail", mailbox = "100" }}]
+"""
+
+
+def test_queue_full_and_over_time_callers_go_on_to_the_next_step(
+    box_factory, provider_factory, phone_factory
+) -> None:
+    provider = provider_factory(
+        accounts=dict(ACCOUNTS), dids={TRUNK_USER: TRUNK_USER}, address="127.0.0.3"
+    )
+    numbers = trunk_toml(provider, channels=4).replace(
+        'destination = "100"', 'scenario = "support"'
+    )
+    box = box_factory(extra=OFFICE.format(mode="day", strategy="all") + SHORT_QUEUE + numbers)
+    wait_trunk(box, up=True)
+    [(first, first_out)] = join_queue(phone_factory, provider, [MOBILE])  # nobody answers
+    joined = first.events("call_state")
+    joined_t = next(e["t"] for e in joined if e["call"] == first_out and e["state"] == "confirmed")
+
+    second = phone_factory("caller2")
+    second.register(provider, "74957654321")
+    second_out = call_the_office(second, provider)
+    wait_prompt(second, second_out, prompt("voicemail_greeting"), timeout=10)  # queue is full
+    assert not heard_prompt(second.recorded(second_out), prompt("queue_position"))
+    second.hangup(second_out)
+
+    wait_prompt(first, first_out, prompt("voicemail_greeting"), timeout=MAX_WAIT + 10)
+    rec = first.recording(first_out)
+    started = find_prompt(first.recorded(first_out), prompt("voicemail_greeting"))
+    assert started is not None
+    moved_after = rec["t"] + started - joined_t
+    assert MAX_WAIT - 0.5 <= moved_after <= MAX_WAIT + 2.0, moved_after
+    first.hangup(first_out)

@@ -6,6 +6,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from firmware.config.inbound import Department
+from firmware.routing.departments import members_free
 from firmware.routing.queue import (
     Full,
     QueueState,
@@ -13,6 +15,7 @@ from firmware.routing.queue import (
     longest_idle,
     next_announcement,
     wrapping,
+    wrapping_members,
 )
 
 
@@ -43,6 +46,15 @@ def test_waiting_and_over_time() -> None:
     assert queue.position("a") == 1  # the engine moves them; the queue only says who
 
 
+def test_time_left_before_over_time() -> None:
+    queue = QueueState(max_length=10)
+    queue.join("a", 100)
+    assert [queue.over_time_in("a", now, 120) for now in (100, 150, 220, 300)] == [120, 70, 0, 0]
+    assert queue.over_time_in("x", 150, 120) is None
+    queue.leave("a")
+    assert queue.over_time_in("a", 150, 120) is None
+
+
 @pytest.mark.parametrize(
     ("free", "last_end", "chosen"),
     [
@@ -63,6 +75,25 @@ def test_longest_idle(free: list[str], last_end: dict[str, float], chosen: str |
 )
 def test_wrap_up(member: str, now: float, expected: bool) -> None:
     assert wrapping(member, {"101": 100}, 10, now) is expected
+
+
+def test_a_member_who_just_hung_up_is_not_offered_the_next_caller_until_wrap_up_ends() -> None:
+    """A (101) hung up at 100, B (102) at 90; wrap_up is 5 s. Who takes the next caller."""
+    support = Department(number="700", name="Support", members=["101", "102"])
+    last_end = {"101": 100.0, "102": 90.0}
+
+    def next_member(busy: set[str], now: float) -> str | None:
+        held = wrapping_members(support.members, last_end, 5, now)
+        free = members_free(support, busy, set(), held, {"101", "102"})
+        return longest_idle(free, last_end)
+
+    assert wrapping_members(support.members, last_end, 5, 94.9) == {"101", "102"}
+    assert wrapping_members(support.members, last_end, 5, 100.0) == {"101"}
+    assert next_member(set(), 100.0) == "102"
+    assert next_member({"102"}, 100.0) is None  # A is writing up, B is on a call
+    assert next_member({"102"}, 104.9) is None
+    assert next_member({"102"}, 105.0) == "101"  # A's wrap-up is over
+    assert wrapping_members(support.members, last_end, 0, 100.0) == set()
 
 
 def test_service_level_counts_answers_within_the_target_against_all_offered() -> None:
