@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pjsua2 as pj
-
 from firmware.config.inbound import Department, QueueSettings
 from firmware.engine.call import Call, Destination, Event, RingPlan
 from firmware.engine.loop import EngineLoop, Timer
+from firmware.engine.media import Music
 from firmware.engine.states import PLAYOUT, Dialing, Ended, State
 from firmware.routing.outcome import Disposition, Party
 from firmware.routing.queue import Full, QueueState, ServiceLevel, longest_idle
@@ -34,20 +33,6 @@ log = logging.getLogger(__name__)
 
 #: Seconds between looks for a free member while callers wait or callbacks are pending.
 TICK = 1.0
-
-
-class Music:
-    """One looping player per department, heard by every caller waiting there."""
-
-    def __init__(self, path: Path) -> None:
-        self._player = pj.AudioMediaPlayer()
-        self._player.createPlayer(str(path), 0)
-
-    def to(self, audio: pj.AudioMedia) -> None:
-        self._player.startTransmit(audio)
-
-    def away_from(self, audio: pj.AudioMedia) -> None:
-        self._player.stopTransmit(audio)
 
 
 @dataclass
