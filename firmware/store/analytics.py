@@ -40,6 +40,8 @@ dimension within it (``number``: the DID called, ``call_type``,
 - ``by_option``: ``{key: passes}`` by ``option``; passes without a menu choice are not in it.
 - ``with_transfer``: passes with a menu choice whose outcome is ``answered`` or
   ``forwarded``: the caller chose a key and was put through to a person.
+- ``handed_on``: answered passes whose call the person who answered then
+  transferred to a colleague (the call record's ``transferred_to``).
 - ``no_talk``: passes not ``transferred`` whose ``talk_seconds`` is 0: the
   call ended in this pass without anybody talking with the caller.
 - ``completed``: passes whose outcome is ``answered``, ``forwarded``,
@@ -220,6 +222,9 @@ def scenario_report(
         f"""SELECT scenario, {column} AS value, count(*) AS total,
                 count(*) FILTER (WHERE option IS NOT NULL
                     AND outcome IN ('answered', 'forwarded')) AS with_transfer,
+                count(*) FILTER (WHERE outcome = 'answered' AND EXISTS (SELECT 1 FROM calls c
+                    WHERE c.id = scenario_passes.call_record AND c.transferred_to IS NOT NULL))
+                    AS handed_on,
                 count(*) FILTER (WHERE outcome != 'transferred' AND talk_seconds = 0) AS no_talk,
                 count(*) FILTER (WHERE outcome IN
                     ('answered', 'forwarded', 'voicemail', 'callback')) AS completed,
@@ -254,6 +259,7 @@ def scenario_report(
         row["by_option"] = chosen.get((f["scenario"], f["value"]), {})
         for name in (
             "with_transfer",
+            "handed_on",
             "no_talk",
             "completed",
             "repeated",
@@ -271,13 +277,14 @@ def render_report(rows: list[dict[str, Any]], by: str | None = None) -> str:
     """The report as a plain text table, for ``minipbx report scenarios``."""
     if not rows:
         return "no scenario passes in this period"
-    headers = ["scenario", *([by] if by else []), "total", "completed", "transfer", "no talk"]
-    headers += ["repeated", "icm", "avg talk", "avg call", "options"]
+    headers = ["scenario", *([by] if by else []), "total", "completed", "transfer", "handed on"]
+    headers += ["no talk", "repeated", "icm", "avg talk", "avg call", "options"]
+    counts = ("total", "completed", "with_transfer", "handed_on", "no_talk", "repeated")
     lines = [
         [
             r["scenario"],
             *([r[by] or "-"] if by else []),
-            *(str(r[k]) for k in ("total", "completed", "with_transfer", "no_talk", "repeated")),
+            *(str(r[k]) for k in counts),
             f"{r['icm_answered']}/{r['icm_rang']}",
             *(_seconds(r[k]) for k in ("avg_talk_seconds", "avg_call_seconds")),
             " ".join(f"{key}:{n}" for key, n in r["by_option"].items()) or "-",

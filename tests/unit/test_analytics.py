@@ -100,6 +100,7 @@ DAY = {
     "total": 7,
     "by_option": {"1": 2, "2": 2, "3": 1},
     "with_transfer": 2,
+    "handed_on": 0,
     "no_talk": 4,
     "completed": 4,
     "repeated": 1,
@@ -113,6 +114,7 @@ NIGHT = {
     "total": 3,
     "by_option": {},
     "with_transfer": 0,
+    "handed_on": 0,
     "no_talk": 2,
     "completed": 2,
     "repeated": 0,
@@ -125,7 +127,8 @@ NIGHT = {
 
 def figures(**values: Any) -> dict[str, Any]:
     """A report row: zero figures unless given."""
-    row = {"total": 0, "by_option": {}, "with_transfer": 0, "no_talk": 0, "completed": 0}
+    row = {"total": 0, "by_option": {}, "with_transfer": 0, "handed_on": 0, "no_talk": 0}
+    row["completed"] = 0
     row |= {"repeated": 0, "icm_rang": 0, "icm_answered": 0}
     return row | {"avg_talk_seconds": None, "avg_call_seconds": None} | values
 
@@ -186,6 +189,19 @@ def office(conn: sqlite3.Connection) -> list[int]:
 
 def test_report_per_scenario(conn: sqlite3.Connection, office: list[int]) -> None:
     assert analytics.scenario_report(conn) == [DAY, NIGHT]
+
+
+def test_a_call_the_answerer_transferred_is_handed_on_in_the_pass_that_answered(
+    conn: sqlite3.Connection, office: list[int]
+) -> None:
+    answered, missed = [
+        conn.execute("SELECT call_record FROM scenario_passes WHERE id = ?", (i,)).fetchone()[0]
+        for i in (office[0], office[2])
+    ]
+    CallRecords(conn).note(answered, transferred_to="102")  # sales' 101 hands it to 102
+    CallRecords(conn).note(missed, transferred_to="102")  # nobody answered that pass
+    [day, night] = analytics.scenario_report(conn)
+    assert (day["handed_on"], night["handed_on"]) == (1, 0)
 
 
 def test_report_by_operation(conn: sqlite3.Connection, office: list[int]) -> None:
@@ -444,8 +460,8 @@ def test_cli_report_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
     assert cli.main(["--home", str(home.root), "report", "scenarios", "--by", "group"]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].split() == [
-        "scenario", "group", "total", "completed", "transfer", "no", "talk", "repeated", "icm",
-        "avg", "talk", "avg", "call", "options",
+        "scenario", "group", "total", "completed", "transfer", "handed", "on", "no", "talk",
+        "repeated", "icm", "avg", "talk", "avg", "call", "options",
     ]  # fmt: skip
     assert lines[1].split() == [
         "day",
@@ -453,6 +469,7 @@ def test_cli_report_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "2",
         "2",
         "1",
+        "0",
         "1",
         "1",
         "0/0",
@@ -460,7 +477,9 @@ def test_cli_report_table(tmp_path: Path, capsys: pytest.CaptureFixture[str]) ->
         "80.0s",
         "1:2",
     ]
-    assert lines[4].split() == ["night", "-", "3", "2", "0", "2", "0", "0/0", "30.0s", "41.7s", "-"]
+    assert lines[4].split() == [
+        "night", "-", "3", "2", "0", "0", "2", "0", "0/0", "30.0s", "41.7s", "-",
+    ]  # fmt: skip
 
 
 def test_cli_report_bad_time_and_empty_store(
