@@ -19,7 +19,16 @@ SourceName = Literal["history", "amocrm", "bitrix24", "megaplan"]
 CRM_SOURCES: tuple[SourceName, ...] = ("amocrm", "bitrix24", "megaplan")
 DEFAULT_SOURCES: tuple[SourceName, ...] = ("history",)
 Url = Annotated[str, Field(pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/\S*)?$")]
-CrmUser = Annotated[str, Field(min_length=1, max_length=120)]
+
+
+def _user_id(value: str) -> str:
+    if not value.isdigit() or len(value) > 20:
+        raise ValueError(f"{value!r}: give the CRM user's id (digits), as its user list shows it")
+    return value
+
+
+#: A CRM user's id: the answers of all three CRMs name users by id.
+CrmUser = Annotated[str, AfterValidator(_user_id)]
 
 
 def _absolute(path: Path) -> Path:
@@ -54,7 +63,7 @@ class CrmSource(Section):
     """What every CRM source takes: whose extension each CRM user is, and how long to cache."""
 
     users: dict[CrmUser, ExtensionNumber] = Field(
-        default_factory=dict, description="CRM user id (or e-mail) -> extension"
+        default_factory=dict, description="CRM user id -> extension"
     )
     cache_seconds: float = Field(60, ge=0, le=86400, description="answers per number kept")
 

@@ -199,3 +199,15 @@ def test_the_sample_office_has_icm_by_day_and_its_commented_crms_are_valid() -> 
     crms = parse_config(text[:start] + "\n".join(uncommented) + text[end:]).icm
     assert crms is not None
     assert None not in (crms.amocrm, crms.bitrix24, crms.megaplan)
+
+
+def test_crm_users_are_named_by_their_id() -> None:
+    bad = (
+        OFFICE
+        + '\n[icm]\n\n[icm.bitrix24]\nwebhook = "https://x.bitrix24.ru/rest/1/abc/"\n'
+        + 'users = { "ivan@office.ru" = "101" }\n'
+    )
+    assert problems(bad) == [
+        "pbx.toml:26: icm.bitrix24.users.ivan@office.ru.[key]: 'ivan@office.ru': give the CRM "
+        "user's id (digits), as its user list shows it"
+    ]
