@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import pjsua2 as pj
 
-from firmware.engine.leg import EndedLeg, Leg, LegListener, LegState
+from firmware.engine.leg import EndedLeg, Leg, LegListener, LegState, Refer
 from firmware.engine.loop import EngineLoop, Timer
 from firmware.routing.outcome import Disposition, Party
 from firmware.routing.toneplans import Tone
@@ -93,7 +93,7 @@ class CallContext:
     #: The hold feature: the state of a talking call one of whose parties put it on hold.
     hold: Callable[[Call, Leg], State]
     #: The transfer feature: the leg a transfer to ``target`` is placed on, or None.
-    transfer: Callable[[Call, Leg, str], Leg | None]
+    transfer: Callable[[Call, Leg, Refer], Leg | None]
     #: In-call codes: what a talking call does with the digits a party keyed (``complete``:
     #: no more are coming).
     keyed: Callable[[Call, Leg, bool], State | None]
@@ -155,7 +155,7 @@ class _Ignore:
     def on_leg_hold(self, leg: Leg) -> None:
         pass
 
-    def on_leg_transfer(self, leg: Leg, target: str) -> Leg | None:
+    def on_leg_transfer(self, leg: Leg, refer: Refer) -> Leg | None:
         return None
 
 
@@ -330,6 +330,17 @@ class Call:
         self.adopt(leg, key)
         leg.respond(200)
 
+    def hand_over(self, leg: Leg) -> None:
+        """``leg`` leaves this call for another one (an attended transfer takes the target
+        into the transferee's call); what stays here is what it was."""
+        if leg in self._legs:
+            self._legs.remove(leg)
+        self.forget(leg)
+        if leg is self.a_leg:
+            self.a_leg = leg.remains()
+        elif leg is self.b_leg:
+            self.b_leg = leg.remains()
+
     def seat(self, leg: Leg, role: str) -> None:
         """``leg``, a candidate that answered, becomes the call's ``role`` party ("a" or
         "b") in place of whoever was there."""
@@ -362,8 +373,8 @@ class Call:
     def on_leg_hold(self, leg: Leg) -> None:
         self.dispatch(Event.HELD if leg.held else Event.RESUMED, leg)
 
-    def on_leg_transfer(self, leg: Leg, target: str) -> Leg | None:
-        return self.ctx.transfer(self, leg, target)
+    def on_leg_transfer(self, leg: Leg, refer: Refer) -> Leg | None:
+        return self.ctx.transfer(self, leg, refer)
 
     def on_leg_dtmf(self, leg: Leg, digit: str) -> None:
         leg.keyed += digit

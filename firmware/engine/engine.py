@@ -133,6 +133,7 @@ class Engine:
         self.pickup = Pickup(calls=lambda: self.calls, config=lambda: self.config)
         self.transfer = Transfer(
             config=lambda: self.config,
+            calls=lambda: self.calls,
             party_phone=self._party_phone,
             extension=self.extension_destination,
         )

@@ -14,7 +14,7 @@ from typing import ClassVar, Protocol
 
 import pjsua2 as pj
 
-from firmware.engine.sipmsg import user_of
+from firmware.engine.sipmsg import replaces_call_id, user_of
 
 log = logging.getLogger(__name__)
 
@@ -61,7 +61,16 @@ class LegListener(Protocol):
 
     def on_leg_hold(self, leg: Leg) -> None: ...
 
-    def on_leg_transfer(self, leg: Leg, target: str) -> Leg | None: ...
+    def on_leg_transfer(self, leg: Leg, refer: Refer) -> Leg | None: ...
+
+
+@dataclass(frozen=True)
+class Refer:
+    """A party's transfer request: the extension it names, and for an attended transfer
+    the Call-ID of the dialog it replaces (the transferor's call with the target)."""
+
+    target: str
+    replaces: str = ""
 
 
 class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
@@ -132,7 +141,8 @@ class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
     def onCallTransferRequest(self, prm: pj.OnCallTransferRequestParam) -> None:  # noqa: N802
         """The party's transfer key (a REFER): pjsua places the call to the target on the
         leg the listener gives, and tells the party how it goes; none refuses the REFER."""
-        target = self.listener.on_leg_transfer(self, user_of(prm.dstUri))
+        refer = Refer(user_of(prm.dstUri), replaces_call_id(prm.dstUri))
+        target = self.listener.on_leg_transfer(self, refer)
         if target is None:
             prm.statusCode = pj.PJSIP_SC_FORBIDDEN
             return

@@ -46,6 +46,12 @@ def user_of(uri: str) -> str:
     return str(pj.uriUser(uri))
 
 
+def replaces_call_id(uri: str) -> str:
+    """The Call-ID of the dialog a Refer-To URI's Replaces names (an attended transfer),
+    parsed by pjsip; "" for a blind transfer."""
+    return str(pj.uriReplacesCallId(uri))
+
+
 def request_user_sent(tdata: pj.SipTxData) -> str:
     """The Request-URI user of a request the engine sent."""
     return str(pj.txRequestUser(tdata))

@@ -14,6 +14,8 @@
 
 %{
 #include <pjsip.h>
+#include <pjsip-ua/sip_replaces.h>
+#include <pjlib-util/string.h>
 #include <pjsua-lib/pjsua.h>
 
 namespace minipbx {
@@ -114,6 +116,37 @@ std::string uriUser(const std::string &text)
     return user;
 }
 
+/* The Call-ID of the Replaces header a URI carries as a header parameter (the
+ * Refer-To of an attended transfer: <sip:103@pbx?Replaces=...>), unescaped
+ * and parsed as a Replaces header by pjsip: "" when there is none. */
+std::string uriReplacesCallId(const std::string &text)
+{
+    pj_pool_t *pool = pjsua_pool_create("minipbx-replaces", 512, 512);
+    if (!pool)
+        return "";
+    std::vector<char> buf(text.begin(), text.end());
+    buf.push_back('\0');
+    std::string call_id;
+    pjsip_uri *uri = pjsip_parse_uri(pool, buf.data(), text.size(), PJSIP_PARSE_URI_AS_NAMEADDR);
+    const pjsip_uri *inner = uri ? static_cast<const pjsip_uri *>(pjsip_uri_get_uri(uri)) : NULL;
+    if (inner && (PJSIP_URI_SCHEME_IS_SIP(inner) || PJSIP_URI_SCHEME_IS_SIPS(inner))) {
+        const pjsip_sip_uri *sip = reinterpret_cast<const pjsip_sip_uri *>(inner);
+        pj_str_t name = pj_str(const_cast<char *>("Replaces"));
+        const pjsip_param *param = pjsip_param_cfind(&sip->header_param, &name);
+        if (param) {
+            pj_str_t value = pj_str_unescape(pool, &param->value);
+            std::vector<char> hvalue(value.ptr, value.ptr + value.slen);
+            hvalue.push_back('\0');
+            const pjsip_replaces_hdr *hdr = static_cast<const pjsip_replaces_hdr *>(
+                pjsip_parse_hdr(pool, &name, hvalue.data(), value.slen, NULL));
+            if (hdr)
+                call_id.assign(hdr->call_id.ptr, hdr->call_id.slen);
+        }
+    }
+    pj_pool_release(pool);
+    return call_id;
+}
+
 } /* namespace minipbx */
 %}
 
@@ -124,6 +157,7 @@ std::string txRequestUser(const pj::SipTxData &tdata);
 std::string rxFromUser(const pj::SipRxData &rdata);
 std::string rxToUser(const pj::SipRxData &rdata);
 std::string uriUser(const std::string &text);
+std::string uriReplacesCallId(const std::string &text);
 }
 
 %constant int MINIPBX_MAX_CALLS = PJSUA_MAX_CALLS;

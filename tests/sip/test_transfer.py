@@ -68,3 +68,48 @@ def test_a_transfer_outside_the_box_is_refused_and_the_call_goes_on(
     ivan.wait_heard(CALLEE_TONE, out)
     reception.wait_heard(CALLER_TONE, inc)
     assert box.command("status")["calls"][0]["state"] == "talking"
+
+
+def test_after_a_consultation_the_transfer_key_joins_the_customer_and_the_target(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    [sergey] = staff(phone_factory, box, "103")
+    sergey.play(SERGEY_TONE)
+    reception.hold(inc)  # Ivan waits with music while reception asks Sergey
+    consult = reception.call(f"sip:103@{box.domain}")
+    asked = sergey.wait_event("incoming")
+    sergey.answer(asked["call"])
+    reception.wait_heard(SERGEY_TONE, consult)
+    sergey.wait_heard(CALLEE_TONE, asked["call"])
+
+    reception.transfer_attended(inc, consult)
+    reception.wait_state(inc, "disconnected")
+    reception.wait_state(consult, "disconnected")
+    ivan.wait_heard(SERGEY_TONE, out)
+    sergey.wait_heard(CALLER_TONE, asked["call"])
+    ivan.hangup(out)
+    sergey.wait_state(asked["call"], "disconnected")
+    rows = box.closed_calls(2)
+    assert [(r["caller"], r["callee"], r["transferred_to"]) for r in rows] == [
+        ("101", "100", "103"),
+        ("100", "103", None),
+    ]
+
+
+def test_consult_a_colleague_and_return_to_the_held_customer(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    [sergey] = staff(phone_factory, box, "103")
+    sergey.play(SERGEY_TONE)
+    reception.hold(inc)
+    consult = reception.call(f"sip:103@{box.domain}")
+    asked = sergey.wait_event("incoming")
+    sergey.answer(asked["call"])
+    reception.wait_heard(SERGEY_TONE, consult)
+    assert not ivan.heard(SERGEY_TONE, out)  # the customer hears music, not the colleague
+    reception.hangup(consult)
+    reception.resume(inc)
+    ivan.wait_heard(CALLEE_TONE, out)
+    reception.wait_heard(CALLER_TONE, inc)

@@ -269,6 +269,9 @@ class Phone:
     def transfer(self, call: int, uri: str) -> None:
         self.send("transfer", call=call, uri=uri)
 
+    def transfer_attended(self, call: int, to: int) -> None:
+        self.send("transfer_attended", call=call, to=to)
+
     def hold(self, call: int) -> None:
         self.send("hold", call=call)
 

@@ -469,6 +469,12 @@ class Commands:
         self.agent.call(call).xfer(uri, pj.CallOpParam(True))
         return {}
 
+    def transfer_attended(self, call: int, to: int) -> dict[str, Any]:
+        """The transfer key after a consultation: a REFER on ``call`` whose Refer-To
+        replaces the consultation call ``to``."""
+        self.agent.call(call).xferReplaces(self.agent.call(to), pj.CallOpParam(True))
+        return {}
+
     def hold(self, call: int) -> dict[str, Any]:
         """The phone's hold key: a re-INVITE with a=sendonly."""
         self.agent.call(call).setHold(audio_only())

@@ -134,7 +134,9 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
     park = Park(config=lambda: config, music=lambda: music, party_phone=lambda c, leg: None)
     codes = InCallCodes(
         config=lambda: config,
-        transfer=Transfer(config=lambda: config, party_phone=NOWHERE, extension=NOWHERE),
+        transfer=Transfer(
+            config=lambda: config, calls=list, party_phone=NOWHERE, extension=NOWHERE
+        ),
         park=park,
         rooms=Rooms(config=lambda: config, extension=NOWHERE),
     )
