@@ -42,6 +42,11 @@ def box_factory(tmp_path: Path) -> Iterator[Callable[..., Box]]:
     yield make
     for box in boxes:
         box.stop()
+    # A state meeting an event it does not expect is a defect even when the call went well.
+    defects = [
+        line for box in boxes for line in box.engine_log_text().splitlines() if "defect:" in line
+    ]
+    assert not defects, "\n".join(defects)
 
 
 @pytest.fixture

@@ -59,6 +59,21 @@ class Event(StrEnum):
     LOOKUP_TIMEOUT = "lookup_timeout"
 
 
+#: Events any state may meet and need not act on: media renewed, the caller's leg confirmed
+#: after the box answered it, keys pressed, a party's hold key.
+AMBIENT = frozenset(
+    {
+        Event.A_MEDIA,
+        Event.B_MEDIA,
+        Event.A_ANSWERED,
+        Event.DTMF,
+        Event.B_DTMF,
+        Event.HELD,
+        Event.RESUMED,
+    }
+)
+
+
 class Stoppable(Protocol):
     def stop(self) -> None: ...
 
@@ -264,6 +279,13 @@ class Call:
 
     def _handle(self, event: Event, leg: Leg | None) -> None:
         assert self.state is not None
+        if event not in self.state.expects and event not in AMBIENT:
+            log.error(
+                "call %s: defect: %s got %s, which it does not expect",
+                self.record,
+                self.state.name,
+                event,
+            )
         self.event_leg = leg
         try:
             new = self.state.handle(self, event)

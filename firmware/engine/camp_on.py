@@ -28,6 +28,7 @@ class OfferingLine(State):
     """
 
     name = "offering_line"
+    expects = frozenset({Event.A_ENDED, Event.PROMPT_DONE, Event.TONE_TIMEOUT})
 
     def __init__(self, *, key: str | None, wait: float, queue: Callable[[Call], None]) -> None:
         self.key = key
@@ -67,6 +68,7 @@ class Queued(State):
     """The request is in the line queue: confirm it to the caller and hang up."""
 
     name = "queued"
+    expects = frozenset({Event.A_ENDED, Event.PLAYED_OUT, Event.PROMPT_DONE})
 
     def enter(self, call: Call) -> None:
         call.cancel_timer()
@@ -92,6 +94,7 @@ class CallingBack(State):
     """A line is free for a queued request: ring the extension, distinctly."""
 
     name = "calling_back"
+    expects = frozenset({Event.A_ENDED, Event.RING_TIMEOUT})
 
     def __init__(self, *, ring_timeout: float, warning: float, then: Destination) -> None:
         self.ring_timeout = ring_timeout
@@ -128,6 +131,7 @@ class WarningTone(State):
     """A short tone tells the person who answered that the outside number is being dialed."""
 
     name = "warning"
+    expects = frozenset({Event.A_ENDED, Event.TONE_TIMEOUT})
 
     def __init__(self, seconds: float, then: Destination) -> None:
         self.seconds = seconds

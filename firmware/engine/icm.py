@@ -123,6 +123,7 @@ class LookingUp(State):
     counts as failed)."""
 
     name = "icm_lookup"
+    expects = frozenset({Event.A_ENDED, Event.LOOKED_UP, Event.LOOKUP_TIMEOUT})
 
     def __init__(
         self,

@@ -26,6 +26,7 @@ MAX_GREETING = 60.0
 
 class MailboxAccess(State):
     name = "mailbox"
+    expects = frozenset({Event.A_ENDED, Event.PLAYED_OUT, Event.PROMPT_DONE, Event.TONE_TIMEOUT})
 
     def __init__(self, voicemail: Voicemail, mailbox: str, config: Config) -> None:
         self.voicemail = voicemail

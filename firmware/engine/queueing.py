@@ -294,6 +294,16 @@ class Waiting(State):
     """In a department's queue with music, told its place now and then, may ask for a callback."""
 
     name = "queued"
+    expects = frozenset(
+        {
+            Event.ANNOUNCE,
+            Event.A_ENDED,
+            Event.MAX_WAIT,
+            Event.OFFER,
+            Event.PLAYED_OUT,
+            Event.PROMPT_DONE,
+        }
+    )
 
     def __init__(self, waiter: Waiter, queues: Queues, *, first: bool) -> None:
         self.waiter = waiter

@@ -252,6 +252,7 @@ class Greeting(State):
     """Answers and plays a prompt; then the next step."""
 
     name = "greeting"
+    expects = frozenset({Event.A_ENDED, Event.PROMPT_DONE})
 
     def __init__(self, prompt: str, run: ScenarioRun) -> None:
         self.prompt = prompt
@@ -276,6 +277,7 @@ class MenuStep(State):
     """A prompt, keys to destinations, direct dialing of extensions, a timeout, invalid tries."""
 
     name = "menu"
+    expects = frozenset({Event.A_ENDED, Event.PROMPT_DONE, Event.TONE_TIMEOUT})
 
     def __init__(self, menu: Menu, run: ScenarioRun) -> None:
         self.menu = menu
@@ -336,6 +338,7 @@ class Hangup(State):
     """The scenario is over: the box ends the call."""
 
     name = "hangup"
+    expects = frozenset({Event.A_ENDED})
 
     def __init__(self, why: str, run: ScenarioRun) -> None:
         self.why = why

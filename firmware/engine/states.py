@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
+from typing import ClassVar
 
 from firmware.engine.call import Call, Event, RingPlan
 from firmware.engine.leg import Leg, LegState
@@ -17,7 +18,11 @@ log = logging.getLogger(__name__)
 
 
 class State:
+    """One state of a call. ``expects`` are the events it acts on (beyond the ``AMBIENT``
+    ones any state may meet): another reaching it is logged as a defect."""
+
     name = "state"
+    expects: ClassVar[frozenset[Event]] = frozenset()
 
     def enter(self, call: Call) -> None:
         """Runs once when the call moves into this state."""
@@ -46,6 +51,17 @@ class Dialing(State):
     """Callee legs are being started by the ring plan; the caller waits."""
 
     name = "dialing"
+    expects = frozenset(
+        {
+            Event.A_ENDED,
+            Event.B_ANSWERED,
+            Event.B_ENDED,
+            Event.B_RINGING,
+            Event.NO_CHANNEL,
+            Event.PLAN,
+            Event.RING_TIMEOUT,
+        }
+    )
 
     def __init__(self, plan: RingPlan, on_fail: OnFail = refuse, *, ringback: bool = True) -> None:
         self.plan = plan
@@ -120,6 +136,17 @@ class Ringing(State):
     """A callee rings; the caller hears the region's ringback, or a lone callee's early media."""
 
     name = "ringing"
+    expects = frozenset(
+        {
+            Event.A_ENDED,
+            Event.B_ANSWERED,
+            Event.B_ENDED,
+            Event.B_RINGING,
+            Event.NO_CHANNEL,
+            Event.PLAN,
+            Event.RING_TIMEOUT,
+        }
+    )
 
     def __init__(self, dialing: Dialing) -> None:
         self.dialing = dialing
@@ -149,6 +176,7 @@ class Talking(State):
     """
 
     name = "talking"
+    expects = frozenset({Event.A_ENDED, Event.B_ENDED, Event.TONE_TIMEOUT})
 
     def __init__(self, *, resumed: bool = False) -> None:
         self.resumed = resumed
@@ -210,6 +238,10 @@ class Refusing(State):
     """
 
     name = "refusing"
+    #: B_ENDED: a callee stopped ringing just before the refusal.
+    expects = frozenset(
+        {Event.A_ENDED, Event.B_ENDED, Event.PLAYED_OUT, Event.PROMPT_DONE, Event.TONE_TIMEOUT}
+    )
 
     def __init__(self, refusal: Refusal) -> None:
         self.refusal = refusal
@@ -255,12 +287,14 @@ class Refusing(State):
 
 class Ended(State):
     name = "ended"
+    expects = frozenset({Event.A_ENDED, Event.B_ENDED})
 
 
 class Confirming(State):
     """A feature code was carried out: a short tone says so, then the box hangs up."""
 
     name = "confirming"
+    expects = frozenset({Event.A_ENDED, Event.TONE_TIMEOUT})
 
     def __init__(self, what: str) -> None:
         self.what = what

@@ -112,6 +112,7 @@ class LeavingMessage(State):
     """Greeting, beep, then the caller's words until they hang up, press #, or time is up."""
 
     name = "voicemail"
+    expects = frozenset({Event.A_ENDED, Event.PLAYED_OUT, Event.PROMPT_DONE, Event.TONE_TIMEOUT})
 
     def __init__(self, voicemail: Voicemail, mailbox: str) -> None:
         self.voicemail = voicemail

@@ -6,9 +6,11 @@ order of things and the timers, which the clock of the fake office moves.
 
 from __future__ import annotations
 
+import pytest
+
 from firmware.config import parse_config
 from firmware.config.schema import Hold as HoldSettings
-from firmware.engine.call import Destination, RingPlan
+from firmware.engine.call import Destination, Event, RingPlan
 from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.hold.states import Held
 from firmware.engine.features.incall.service import InCallCodes
@@ -157,3 +159,17 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
     assert park.take(sergey, "103", "*71")
     assert (call.state.name, call.b_leg, park.parked) == ("talking", sergey, {})
     assert hears(ivan, sergey) and hears(sergey, ivan)
+
+
+def test_an_event_a_state_does_not_expect_is_logged_as_a_defect(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    office = Office()
+    call, _, olga = connected(office)
+    olga.keys("5")  # keys are ambient: no defect
+    call.dispatch(Event.LOOKUP_TIMEOUT)  # a stray timer of another state
+    defects = [r.getMessage() for r in caplog.records if "defect:" in r.getMessage()]
+    assert defects == [
+        f"call {call.record}: defect: talking got lookup_timeout, which it does not expect"
+    ]
+    assert call.state.name == "talking"  # logged, and the call goes on

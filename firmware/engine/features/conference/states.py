@@ -23,6 +23,7 @@ class InRoom(State):
     """The caller talks with everyone in the room until they hang up."""
 
     name = "conference"
+    expects = frozenset({Event.A_ENDED})
 
     def __init__(
         self,
@@ -54,9 +55,11 @@ class InRoom(State):
 
 
 class EnteringPin(State):
-    """The room has a PIN: the caller keys it and ``#``; three wrong ones end the call."""
+    """The room has a PIN: the caller keys it and ``#`` within ``PIN_TIMEOUT`` of being
+    asked; three wrong ones (or silences) end the call."""
 
     name = "conference_pin"
+    expects = frozenset({Event.A_ENDED, Event.PROMPT_DONE, Event.TONE_TIMEOUT})
 
     def __init__(self, pin: str, *, then: InRoom) -> None:
         self.pin = pin
@@ -67,11 +70,12 @@ class EnteringPin(State):
         call.digits = ""
         call.answer_caller()
         call.announce(["voicemail_enter_pin"])
-        call.set_timer(PIN_TIMEOUT, Event.TONE_TIMEOUT)
 
     def handle(self, call: Call, event: Event) -> State | None:
         if event is Event.A_MEDIA:
             call.announce(["voicemail_enter_pin"])
+        elif event is Event.PROMPT_DONE:
+            call.set_timer(PIN_TIMEOUT, Event.TONE_TIMEOUT)
         elif event is Event.DTMF and call.digits.endswith("#"):
             keyed, call.digits = call.digits.removesuffix("#"), ""
             if keyed == self.pin:
@@ -93,8 +97,8 @@ class EnteringPin(State):
             call.a_leg.end()
             call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 403, "wrong conference PIN"))
             return Ended()
+        call.cancel_timer()
         call.announce(["voicemail_wrong_pin", "voicemail_enter_pin"])
-        call.set_timer(PIN_TIMEOUT, Event.TONE_TIMEOUT)
         return None
 
 
@@ -103,6 +107,9 @@ class AddingParty(State):
     three are in one room, unanswered, the call is as it was."""
 
     name = "adding_party"
+    expects = frozenset(
+        {Event.A_ENDED, Event.B_ANSWERED, Event.B_ENDED, Event.B_RINGING, Event.RING_TIMEOUT}
+    )
 
     def __init__(self, third: Leg, *, ring_timeout: float, room: Callable[[], Room]) -> None:
         self.third = third
@@ -134,6 +141,7 @@ class ThreeWay(State):
     call is over for them too."""
 
     name = "three_way"
+    expects = frozenset({Event.A_ENDED, Event.B_ENDED})
 
     def __init__(self, room: Room, *, third: Leg) -> None:
         self.room = room

@@ -29,6 +29,16 @@ class Held(State):
     """
 
     name = "held"
+    expects = frozenset(
+        {
+            Event.A_ENDED,
+            Event.B_ANSWERED,
+            Event.B_ENDED,
+            Event.B_RINGING,
+            Event.HOLD_RECALL,
+            Event.HOLD_REMINDER,
+        }
+    )
 
     def __init__(
         self,

@@ -20,6 +20,16 @@ class Parked(State):
     """
 
     name = "parked"
+    expects = frozenset(
+        {
+            Event.A_ENDED,
+            Event.B_ANSWERED,
+            Event.B_ENDED,
+            Event.B_RINGING,
+            Event.PARK_TIMEOUT,
+            Event.PROMPT_DONE,
+        }
+    )
 
     def __init__(
         self,

@@ -25,6 +25,9 @@ class Transferring(State):
     """
 
     name = "transferring"
+    expects = frozenset(
+        {Event.A_ENDED, Event.B_ANSWERED, Event.B_ENDED, Event.B_RINGING, Event.RING_TIMEOUT}
+    )
 
     def __init__(
         self,
