@@ -173,6 +173,11 @@ def _inbound_checks(config: Config) -> Found:
     found += _unique(config, "scenarios", "name", [s.name for s in config.scenarios])
     found += _departments(config)
     found += _conferences(config)
+    found += [
+        (("park", "announce_to", i), f"no extension {number}")
+        for i, number in enumerate(config.park.announce_to)
+        if config.extension(number) is None
+    ]
     found += _mode_rules(config)
     for i, menu in enumerate(config.menus):
         for key, target in menu.keys.items():

@@ -162,6 +162,9 @@ class Park(Section):
 
     slots: int = Field(9, ge=1, le=20, description="slots 1 to slots")
     timeout: Seconds = Field(120, description="a call nobody takes rings its parker back")
+    announce_to: list[ExtensionNumber] = Field(
+        default_factory=list, description="phones paged 'waiting on line N' (auto-answer)"
+    )
 
 
 class Supervisor(Section):

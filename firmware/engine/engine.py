@@ -29,6 +29,7 @@ from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
+from firmware.engine.features.paging.service import Paging
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.pickup.service import Pickup
 from firmware.engine.features.transfer.service import Transfer
@@ -142,8 +143,18 @@ class Engine:
             settings=lambda: self.config.hold,
             holder_phone=self._party_phone,
         )
+        self.paging = Paging(
+            loop=self.loop,
+            account=lambda: self.sip.account,
+            new_leg=lambda account, listener: Leg(account, role="page", listener=listener),
+            play_prompts=self._play_prompts,
+            domain=lambda: self.config.system.sip_domain,
+        )
         self.park = Park(
-            config=lambda: self.config, music=self.hold.player, party_phone=self._party_phone
+            config=lambda: self.config,
+            music=self.hold.player,
+            party_phone=self._party_phone,
+            page=self.paging.page,
         )
         self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
         self.in_call = InCallCodes(
@@ -183,10 +194,12 @@ class Engine:
         self.control.stop()
         for call in list(self.calls):
             call.hang_up_everything()
+        self.paging.end()
         deadline = time.monotonic() + 2.0
-        while self.calls and time.monotonic() < deadline:
+        while (self.calls or self.paging.pages) and time.monotonic() < deadline:
             self.loop.run_once()
         self.calls.clear()
+        self.paging.pages.clear()
         self.voicemail.close()
         self.inbound.contact_manager.close()
         self.hold.close()

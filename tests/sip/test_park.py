@@ -84,3 +84,28 @@ def test_a_transfer_keyed_in_the_call_shows_the_target_who_is_handed_on(
     ivan.wait_state(out, "disconnected")
     [row] = box.closed_calls(1)
     assert (row["answered_by"], row["transferred_to"]) == ("100", "103")
+
+
+def test_a_park_is_announced_on_the_phones_that_answer_by_themselves(
+    box_factory: Callable[..., Box], phone_factory: Callable[[str], Phone]
+) -> None:
+    box = box_factory(extra='\n[park]\nannounce_to = ["100", "103"]\n')
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    [sergey] = staff(phone_factory, box, "103")
+    sergey.auto_answer(200)
+    parks(reception, inc, 1)
+    page = sergey.wait_event("incoming")
+    assert page["headers"].get("call-info") == "<sip:pbx>;answer-after=0"
+    wait_until(
+        lambda: heard_sequence(
+            sergey.recorded(page["call"]), [prompt("parked_on_line"), prompt("num_1")]
+        ),
+        timeout=15,
+        what="the page heard",
+    )
+    sergey.wait_state(page["call"], "disconnected")  # the box lets it go
+    assert len(reception.events("incoming")) == 1  # its own call only: the parker is not paged
+    sergey.play(SERGEY_TONE)
+    taken = sergey.call(f"sip:*71@{box.domain}")
+    ivan.wait_heard(SERGEY_TONE, out)
+    sergey.wait_heard(CALLER_TONE, taken)

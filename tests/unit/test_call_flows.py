@@ -133,7 +133,7 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
     config = parse_config(
         GOOD + '\n[[extensions]]\nnumber = "102"\nname = "Olga"\npassword = "Olga-Secret-xyz"\n'
     )
-    park = Park(config=lambda: config, music=lambda: music, party_phone=lambda c, leg: None)
+    park = Park(config=lambda: config, music=lambda: music, party_phone=NOWHERE, page=NOWHERE)
     codes = InCallCodes(
         config=lambda: config,
         transfer=Transfer(

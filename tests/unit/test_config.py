@@ -119,3 +119,9 @@ def test_a_conference_room_needs_a_number_of_its_own() -> None:
         "pbx.toml:12: conferences[0].number: 101 is an extension",
         "pbx.toml:20: conferences[2].number: 800 is another conference room",
     ]
+
+
+def test_a_park_announced_to_an_unknown_extension_is_refused() -> None:
+    assert problems(GOOD + '\n[park]\nannounce_to = ["101", "555"]\n') == [
+        "pbx.toml:12: park.announce_to[1]: no extension 555"
+    ]

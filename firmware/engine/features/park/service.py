@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from pathlib import Path
 
 from firmware.config import Config
 from firmware.engine.call import Call, Destination
@@ -22,10 +23,13 @@ class Park:
         config: Callable[[], Config],
         music: Callable[[], Music],
         party_phone: Callable[[Call, Leg], Destination | None],
+        page: Callable[[Sequence[str], list[str | Path]], None],
     ) -> None:
+        """``page``: announces prompts on phones that answer by themselves."""
         self._config = config
         self._music = music
         self._party_phone = party_phone
+        self._page = page
         self.parked: dict[int, Call] = {}
 
     def park(self, call: Call, parker: Leg, wanted: int | None) -> Parked | None:
@@ -39,6 +43,9 @@ class Park:
             return None
         self.parked[slot] = call
         log.info("call %s: parked on line %d", call.record, slot)
+        others = [e for e in config.park.announce_to if e != parker.remote_user()]
+        if others:
+            self._page(others, ["parked_on_line", f"num_{slot}"])
         return Parked(
             slot,
             parker=parker,

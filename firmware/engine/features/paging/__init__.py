@@ -1,0 +1,1 @@
+"""Paging: an announcement to phones that answer by themselves (intercom auto-answer)."""
