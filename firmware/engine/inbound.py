@@ -21,12 +21,12 @@ from firmware.config import Config
 from firmware.config.inbound import Department, Step
 from firmware.config.load import number_plan
 from firmware.engine.call import IGNORE, Call, Destination, RingAction, RingPlan
-from firmware.engine.camp_on import CallingBack
-from firmware.engine.icm import ContactManager
+from firmware.engine.features.camp_on.states import CallingBack
+from firmware.engine.features.icm.service import ContactManager
+from firmware.engine.features.queues.service import Queues
+from firmware.engine.features.voicemail.service import Voicemail
 from firmware.engine.leg import Leg
-from firmware.engine.queueing import Queues
 from firmware.engine.states import Dialing, State
-from firmware.engine.voicemail import Voicemail
 from firmware.routing import departments
 from firmware.routing.icm import Presence
 from firmware.routing.lines import NoLine, choose_trunk
@@ -40,7 +40,7 @@ from firmware.store.cdr import CallEnd
 
 if TYPE_CHECKING:
     from firmware.engine.engine import Engine
-    from firmware.engine.scenario import ScenarioRun
+    from firmware.engine.features.scenarios.service import ScenarioRun
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING
 
 from firmware.config.load import number_plan
 from firmware.engine.call import IGNORE, Call, Destination, RingPlan
-from firmware.engine.camp_on import LINES_BUSY, CallingBack, OfferingLine
+from firmware.engine.features.camp_on.states import LINES_BUSY, CallingBack, OfferingLine
 from firmware.engine.leg import Leg
 from firmware.engine.states import Dialing, Refusing, State
 from firmware.routing.lines import LineQueue, LineRequest, NoLine, choose_trunk

@@ -1,22 +1,114 @@
-"""A mailbox over the phone (*97, *98 and the number): PIN, listen, delete, record a greeting."""
+"""The voicemail feature's states: leaving a message, and a mailbox over the phone."""
 
 from __future__ import annotations
 
 import logging
 import time
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pjsua2 as pj
 
 from firmware.config import Config
 from firmware.engine.call import Call, Event
 from firmware.engine.states import PLAYOUT, Ended, State
-from firmware.engine.voicemail import BEEP, Voicemail
 from firmware.routing.outcome import Disposition, Party
 from firmware.routing.toneplans import Tone
 from firmware.store.cdr import CallEnd
 from firmware.store.voicemail import Mailboxes, Message
 
 log = logging.getLogger(__name__)
+
+if TYPE_CHECKING:
+    from firmware.engine.features.voicemail.service import Voicemail
+
+
+#: The beep after the greeting, in seconds.
+BEEP = 0.5
+
+
+#: A message shorter than this is a caller who hung up at the beep: not kept.
+MIN_MESSAGE = 1.0
+
+
+class LeavingMessage(State):
+    """Greeting, beep, then the caller's words until they hang up, press #, or time is up."""
+
+    name = "voicemail"
+    expects = frozenset({Event.A_ENDED, Event.PLAYED_OUT, Event.PROMPT_DONE, Event.TONE_TIMEOUT})
+
+    def __init__(self, voicemail: Voicemail, mailbox: str) -> None:
+        self.voicemail = voicemail
+        self.mailbox = mailbox
+        self.recorder: pj.AudioMediaRecorder | None = None
+        self.path: Path | None = None
+        self.started = 0.0
+        self.phase = "greeting"
+
+    def enter(self, call: Call) -> None:
+        call.answer_caller()
+        call.announce(self.voicemail.greeting(self.mailbox))
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if event is Event.A_MEDIA and self.phase == "greeting":
+            call.announce(self.voicemail.greeting(self.mailbox))
+        elif event is Event.PROMPT_DONE and self.phase == "greeting":
+            self.phase = "beep"
+            call.play(Tone.BEEP)
+            call.set_timer(BEEP, Event.TONE_TIMEOUT)
+        elif event is Event.TONE_TIMEOUT and self.phase == "beep":
+            call.quiet()
+            self._record(call)
+        elif self.phase == "recording" and (
+            event is Event.TONE_TIMEOUT or (event is Event.DTMF and call.digits.endswith("#"))
+        ):
+            self._stop(call)
+            return self._goodbye(call)
+        elif event is Event.PROMPT_DONE and self.phase == "goodbye":
+            call.set_timer(PLAYOUT, Event.PLAYED_OUT)
+        elif event is Event.PLAYED_OUT:
+            call.a_leg.end()
+        elif event is Event.A_ENDED:
+            self._stop(call)
+            if call.end is None:
+                call.finish(self._end())
+            return Ended()
+        return None
+
+    def _record(self, call: Call) -> None:
+        audio = call.a_leg.audio
+        if audio is None:
+            return
+        self.path = self.voicemail.mailboxes.new_message_path(self.mailbox)
+        self.recorder = pj.AudioMediaRecorder()
+        self.recorder.createRecorder(str(self.path))
+        audio.startTransmit(self.recorder)
+        self.started = time.monotonic()
+        self.phase = "recording"
+        call.digits = ""
+        call.set_timer(self.voicemail._config().voicemail.max_seconds, Event.TONE_TIMEOUT)
+
+    def _stop(self, call: Call) -> None:
+        if self.recorder is None or self.path is None:
+            return
+        seconds = time.monotonic() - self.started
+        self.recorder = None  # closes the file
+        if seconds < MIN_MESSAGE:
+            self.path.unlink(missing_ok=True)
+        else:
+            self.voicemail.stored(call, self.mailbox, self.path, seconds)
+        self.path = None
+
+    def _goodbye(self, call: Call) -> State | None:
+        self.phase = "goodbye"
+        call.cancel_timer()
+        call.finish(self._end())
+        call.announce(["goodbye"])
+        return None
+
+    def _end(self) -> CallEnd:
+        return CallEnd(Disposition.NO_ANSWER, Party.CALLER, 200, f"voicemail {self.mailbox}")
+
 
 PIN_TRIES = 3
 PIN_WAIT = 10.0

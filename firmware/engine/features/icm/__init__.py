@@ -1,0 +1,1 @@
+"""ICM in a call: the manager who knows the caller rings first."""

@@ -1,0 +1,1 @@
+"""Operating modes: the one in force, and the one reception forces."""

@@ -1,0 +1,1 @@
+"""Department queues: callers wait with music in order and are offered to free members."""

@@ -1,0 +1,1 @@
+"""Scenarios: an inbound call walking its number's steps."""

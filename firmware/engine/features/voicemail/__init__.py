@@ -1,0 +1,1 @@
+"""Voicemail: leaving a message, and a mailbox over the phone."""
