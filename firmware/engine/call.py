@@ -498,13 +498,7 @@ class Call:
 
     def _drop(self, leg: Leg) -> None:
         leg.listener = IGNORE
-        if leg in self._legs:
-            self._legs.remove(leg)
-        self.forget(leg)
-        if leg is self.a_leg:
-            self.a_leg = leg.remains()
-        elif leg is self.b_leg:
-            self.b_leg = leg.remains()
+        self.hand_over(leg)  # to nobody: the leg has ended
         if not self._legs:
             self.cancel_timer()
             self.quiet()

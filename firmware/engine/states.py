@@ -136,17 +136,7 @@ class Ringing(State):
     """A callee rings; the caller hears the region's ringback, or a lone callee's early media."""
 
     name = "ringing"
-    expects = frozenset(
-        {
-            Event.A_ENDED,
-            Event.B_ANSWERED,
-            Event.B_ENDED,
-            Event.B_RINGING,
-            Event.NO_CHANNEL,
-            Event.PLAN,
-            Event.RING_TIMEOUT,
-        }
-    )
+    expects = Dialing.expects
 
     def __init__(self, dialing: Dialing) -> None:
         self.dialing = dialing
