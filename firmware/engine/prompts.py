@@ -4,7 +4,7 @@ pjsua2 reports the end of a file through ``AudioMediaPlayer.onEof2``, and that
 does not come on the engine thread, whatever ``mainThreadOnly`` says: the WAV
 player posts a PJMEDIA_EVENT_CALLBACK from the conference clock to pjmedia's
 event manager, whose own worker thread calls ``onEof2`` (pjmedia/wav_player.c
-``file_get_frame`` and event.c ``event_worker_thread`` in 2.15.1; pjsua2's
+``file_get_frame`` and event.c ``event_worker_thread`` in 2.17; pjsua2's
 pending-job queue for the main thread is not involved). So ``onEof2`` only posts
 to the ``EngineLoop`` and everything else happens on the engine thread.
 
@@ -13,8 +13,9 @@ playlist: a playlist reports its end when it *reads* the last file into its
 250 ms buffer, before the caller has heard it, and needs every file in the same
 format; a single-file player reports its end when the last frame has gone to
 the bridge. The turn from one file to the next costs a frame or two of silence.
-Only one player per sequence exists at a time: pjsua has 32 player slots
-(PJSUA_MAX_PLAYERS) for the whole engine.
+Only one player per sequence exists at a time: pjsua has PJSUA_MAX_PLAYERS
+slots for the whole engine (512 in images/pjproject/config_site.h), shared
+with music on hold and the queues' music.
 """
 
 from __future__ import annotations
