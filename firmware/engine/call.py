@@ -352,6 +352,10 @@ class Call:
         self.adopt(leg, key)
         leg.respond(200)
 
+    def other(self, party: Leg | EndedLeg | None) -> Leg | EndedLeg | None:
+        """The call's other party: the callee for the caller, the caller for anyone else."""
+        return self.b_leg if party is self.a_leg else self.a_leg
+
     def hand_over(self, leg: Leg) -> None:
         """``leg`` leaves this call for another one (an attended transfer takes the target
         into the transferee's call); what stays here is what it was."""

@@ -365,7 +365,7 @@ class Engine:
         number = party.remote_user()
         if self.config.extension(number) is None:
             return None
-        waiting = call.b_leg if party is call.a_leg else call.a_leg
+        waiting = call.other(party)
         shown = waiting.remote_user() if isinstance(waiting, Leg) else call.caller
         destination = self.extension_destination(number, shown)
         return replace(destination, headers={"Alert-Info": RECALL_ALERT})

@@ -213,6 +213,16 @@ def hung_up(call: Call, event: Event) -> State | None:
     return None
 
 
+def party_left(call: Call, party: Leg) -> State:
+    """The one party still in the call (parked, being transferred) hung up: nobody is
+    rung any more and the call is over."""
+    call.cancel_timer()
+    call.stop_ringing()
+    by = Party.CALLER if party is call.a_leg else Party.CALLEE
+    call.finish(CallEnd(Disposition.ANSWERED, by, 200))
+    return Ended()
+
+
 #: Longest wait for an announcement to be heard, should the caller's media never come up.
 PROMPT_GUARD = 30.0
 #: After the last frame of a prompt has left the engine the caller's jitter buffer still

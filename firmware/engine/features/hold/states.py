@@ -54,7 +54,7 @@ class Held(State):
         self.recall = recall
 
     def _waiting(self, call: Call) -> Leg | None:
-        other = call.b_leg if self.holder is call.a_leg else call.a_leg
+        other = call.other(self.holder)
         return other if isinstance(other, Leg) else None
 
     def enter(self, call: Call) -> None:

@@ -37,7 +37,7 @@ class Park:
         slot) is taken, and the call goes on."""
         config = self._config()
         slot = free_slot(config, set(self.parked), wanted)
-        waiting = call.b_leg if parker is call.a_leg else call.a_leg
+        waiting = call.other(parker)
         if slot is None or not isinstance(waiting, Leg):
             log.warning("call %s: cannot park: no free slot", call.record)
             return None

@@ -8,9 +8,7 @@ from firmware.engine.call import Call, Destination, Event
 from firmware.engine.leg import Leg
 from firmware.engine.loop import Timer
 from firmware.engine.media import Music, unbridge
-from firmware.engine.states import PLAYOUT, Ended, State, Talking
-from firmware.routing.outcome import Disposition, Party
-from firmware.store.cdr import CallEnd
+from firmware.engine.states import PLAYOUT, State, Talking, party_left
 
 
 class Parked(State):
@@ -84,11 +82,7 @@ class Parked(State):
             if self.recall is not None and not call.candidates:
                 call.ring(self.recall)
         elif leg is self.waiting and event in (Event.A_ENDED, Event.B_ENDED):
-            call.cancel_timer()
-            call.stop_ringing()
-            by = Party.CALLER if self.waiting is call.a_leg else Party.CALLEE
-            call.finish(CallEnd(Disposition.ANSWERED, by, 200))
-            return Ended()
+            return party_left(call, self.waiting)
         return None
 
     def leave(self, call: Call) -> None:

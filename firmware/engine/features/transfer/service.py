@@ -54,7 +54,7 @@ class Transfer:
             self._attended(call, transferor, refer.replaces)
             return None
         target = refer.target
-        transferee = call.b_leg if transferor is call.a_leg else call.a_leg
+        transferee = call.other(transferor)
         why = self._refusal(call, transferor, transferee, target)
         if why is not None:
             log.warning("call %s: transfer to %s refused: %s", call.record, target, why)
@@ -76,11 +76,11 @@ class Transfer:
             for leg in (other.a_leg, other.b_leg)
             if isinstance(leg, Leg) and leg.call_id == replaces and other is not call
         ]
-        transferee = call.b_leg if transferor is call.a_leg else call.a_leg
+        transferee = call.other(transferor)
         why = None if found else f"no call of this box has the dialog {replaces!r}"
         if found:
             consult, own = found[0]
-            target = consult.b_leg if own is consult.a_leg else consult.a_leg
+            target = consult.other(own)
             if own.remote_user() != transferor.remote_user():
                 why = "the two calls are not the same party's"
             elif not all(isinstance(c.state, Talking | Held) for c in (call, consult)):
@@ -107,7 +107,7 @@ class Transfer:
 
     def keyed(self, call: Call, transferor: Leg, target: str) -> Transferring | None:
         """A transfer keyed during the call: the box rings ``target`` itself."""
-        transferee = call.b_leg if transferor is call.a_leg else call.a_leg
+        transferee = call.other(transferor)
         why = self._refusal(call, transferor, transferee, target)
         if why is not None:
             log.warning("call %s: transfer to %s refused: %s", call.record, target, why)

@@ -6,7 +6,7 @@ import logging
 
 from firmware.engine.call import Call, Destination, Event
 from firmware.engine.leg import Leg
-from firmware.engine.states import Ended, State, Talking
+from firmware.engine.states import Ended, State, Talking, party_left
 from firmware.routing.outcome import Disposition, Party
 from firmware.routing.toneplans import Tone
 from firmware.store.cdr import CallEnd
@@ -67,11 +67,7 @@ class Transferring(State):
                 call.ctx.records.note(call.record, transferred_to=self.target_number)
             return Talking(resumed=True)
         if leg is self.transferee and event in (Event.A_ENDED, Event.B_ENDED):
-            call.cancel_timer()
-            call.stop_ringing()
-            by = Party.CALLER if self.transferee is call.a_leg else Party.CALLEE
-            call.finish(CallEnd(Disposition.ANSWERED, by, 200))
-            return Ended()
+            return party_left(call, self.transferee)
         failed = event is Event.B_ENDED and leg is not None and leg is self.ringing
         if failed or event is Event.RING_TIMEOUT:
             return self._not_answered(call)
