@@ -217,7 +217,8 @@ class Call:
         self._a_media_at = 0.0
         self._settling: Timer | None = None
         self.plan_timers: list[Timer] = []
-        #: Who wants to know when a person answers (the leg) and when the call ends.
+        #: Who wants to know when a person answers (the leg; told once, at the next answer:
+        #: a call a transfer hands on is answered again) and when the call ends.
         self.on_answer: list[Callable[[Leg], None]] = []
         self.on_finish: list[Callable[[CallEnd], None]] = []
         a_leg.listener = self
@@ -476,7 +477,8 @@ class Call:
 
     def answered(self, leg: Leg) -> None:
         self.ctx.records.answered(self.record, leg.remote_user())
-        for hook in self.on_answer:
+        hooks, self.on_answer = self.on_answer, []
+        for hook in hooks:
             hook(leg)
 
     @property
