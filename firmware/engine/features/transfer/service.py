@@ -178,7 +178,8 @@ class Transfer:
             log.warning("call %s: transfer to %s refused: %s", call.record, number, ringing.why)
             return None
         log.info("call %s: %s leg hands the call on to %s", call.record, transferor.role, number)
-        call.on_answer.append(lambda leg: call.ctx.records.note(call.record, transferred_to=number))
+        to = where.number.normal if isinstance(where, CallOut) else number
+        call.on_answer.append(lambda leg: call.ctx.records.note(call.record, transferred_to=to))
         return HandingOn(
             transferor=transferor,
             transferee=transferee,
