@@ -159,7 +159,13 @@ class Engine:
             party_phone=self._party_phone,
             page=self.paging.page,
         )
-        self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
+        self.rooms = Rooms(
+            config=lambda: self.config,
+            extension=self.extension_destination,
+            line_to=lambda call, out, shown: self.inbound.line_to(
+                call, out.trunks, out.number.normal, shown=shown
+            ),
+        )
         self.in_call = InCallCodes(
             config=lambda: self.config, transfer=self.transfer, park=self.park, rooms=self.rooms
         )
@@ -229,6 +235,7 @@ class Engine:
             hold=self.hold.held,
             transfer=self.transfer.requested,
             keyed=self.in_call.keyed,
+            release_line=self.lines.release,
         )
 
     def _incoming(self, call_id: int, invite: Request) -> None:

@@ -6,6 +6,8 @@ order of things and the timers, which the clock of the fake office moves.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from firmware.config import parse_config
@@ -145,7 +147,7 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
             shown=NOWHERE,
         ),
         park=park,
-        rooms=Rooms(config=lambda: config, extension=NOWHERE),
+        rooms=Rooms(config=lambda: config, extension=NOWHERE, line_to=NOWHERE),
     )
     office = Office(keyed=codes.keyed)
     call, ivan, olga = connected(office)
@@ -276,3 +278,15 @@ def test_a_transfer_to_a_number_of_nobody_is_refused_and_the_call_goes_on() -> N
     olga.keys("*2777#")
     assert (call.state.name, asked, "end" in olga.sent) == ("talking", [], False)
     assert hears(ivan, olga) and hears(olga, ivan)
+
+
+def test_a_line_rung_in_vain_is_given_back_when_its_leg_ends_not_when_the_call_does() -> None:
+    office = Office()
+    call, ivan = office.call("101", "+79161234567")
+    call.trunks.append("city")  # seized for the mobile
+    call.start(Dialing(RingPlan.single(replace(OLGA, trunk="city"))))
+    [mobile] = office.legs
+    mobile.rings()
+    mobile.hangs_up(486)
+    assert (call.state.name, office.released, call.trunks) == ("refusing", ["city"], [])
+    assert ivan.audio in office.tones[-1].heard_by  # the caller hears busy, the line is free
