@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import os
 import subprocess
 import sys
@@ -80,3 +81,10 @@ def test_a_tarball_that_is_not_the_pinned_one_is_refused_and_nothing_is_cached(
     assert "step 2/8 'verify' failed" in done.stderr
     assert "PJPROJECT_SHA256=" in done.stderr
     assert not list(cache.glob("wheels/*"))
+
+
+def test_a_call_object_deleted_late_leaves_the_newer_call_in_its_slot_alone() -> None:
+    done = run("-m", "tests.support.late_call")
+    [result] = [json.loads(line) for line in done.stdout.splitlines() if line.startswith("{")]
+    assert result == {"same_slot": True, "active": True, "confirmed_seen": True}
+    assert done.returncode == 0, done.stderr[-2000:]  # nor an abort at the end
