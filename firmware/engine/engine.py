@@ -34,6 +34,7 @@ from firmware.engine.features.paging.service import Paging
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.pickup.service import Pickup
 from firmware.engine.features.queues.service import Queues
+from firmware.engine.features.recording.service import Recording
 from firmware.engine.features.scenarios.service import ScenarioRun
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.features.voicemail.service import Voicemail
@@ -69,6 +70,7 @@ from firmware.sipedge.subscribers import write_subscribers
 from firmware.store import analytics
 from firmware.store.cdr import CallRecords
 from firmware.store.db import connect, transaction
+from firmware.store.recordings import RecordingArchive
 from firmware.store.voicemail import Mailboxes
 
 log = logging.getLogger(__name__)
@@ -157,8 +159,17 @@ class Engine:
             page=self.paging.page,
         )
         self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
+        self.recording = Recording(
+            config=lambda: self.config,
+            archive=RecordingArchive(self.store, home.recordings_dir),
+            loop=self.loop,
+        )
         self.in_call = InCallCodes(
-            config=lambda: self.config, transfer=self.transfer, park=self.park, rooms=self.rooms
+            config=lambda: self.config,
+            transfer=self.transfer,
+            park=self.park,
+            rooms=self.rooms,
+            recording=self.recording,
         )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
@@ -178,6 +189,7 @@ class Engine:
         signal.signal(signal.SIGTERM, lambda *_: self.loop.stop())
         signal.signal(signal.SIGINT, lambda *_: self.loop.stop())
         self._heartbeat()
+        self.recording.sweep_regularly()
         self.media_watch.start()
         log.info("engine ready on 127.0.0.1:%d", self.config.network.engine_port)
         try:
@@ -203,6 +215,7 @@ class Engine:
         self.voicemail.close()
         self.inbound.contact_manager.close()
         self.hold.close()
+        self.recording.close()
         self.icm_lookup.close()
         gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()
@@ -277,6 +290,7 @@ class Engine:
             self._context(), a_leg, caller=caller, dialed=dialed, record=record, direction=direction
         )
         self.calls.append(call)
+        self.recording.attach(call)
         return call
 
     def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:

@@ -6,6 +6,8 @@ order of things and the timers, which the clock of the fake office moves.
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from firmware.config import parse_config
@@ -15,9 +17,13 @@ from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.hold.states import Held
 from firmware.engine.features.incall.service import InCallCodes
 from firmware.engine.features.park.service import Park
+from firmware.engine.features.recording.service import Recording
 from firmware.engine.features.transfer.service import Transfer
+from firmware.engine.loop import EngineLoop
 from firmware.engine.states import Dialing
 from firmware.routing.toneplans import Tone
+from firmware.store.db import connect
+from firmware.store.recordings import RecordingArchive
 from tests.support.fake_leg import FakeAudio, FakeLeg, Office
 from tests.unit.test_config import GOOD
 
@@ -128,7 +134,7 @@ def test_a_forgotten_hold_rings_the_holder_at_40_s_briefly_and_again_at_120_s() 
     assert hears(ivan, recall) and hears(recall, ivan)
 
 
-def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
+def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it(tmp_path: Path) -> None:
     music = Music()
     config = parse_config(
         GOOD + '\n[[extensions]]\nnumber = "102"\nname = "Olga"\npassword = "Olga-Secret-xyz"\n'
@@ -141,6 +147,11 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
         ),
         park=park,
         rooms=Rooms(config=lambda: config, extension=NOWHERE),
+        recording=Recording(
+            config=lambda: config,
+            archive=RecordingArchive(connect(":memory:"), tmp_path),
+            loop=EngineLoop(lambda ms: None),
+        ),
     )
     office = Office(keyed=codes.keyed)
     call, ivan, olga = connected(office)
