@@ -506,6 +506,7 @@ class Engine:
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "queues": self.queues.status(),
                 "icm": self.icm_lookup.status(),
+                "recordings": self.recording.status(),
                 "line_queue": [
                     {"extension": r.extension, "number": r.number}
                     for r in self.outside.line_queue.requests

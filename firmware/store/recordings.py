@@ -45,8 +45,11 @@ class RecordingArchive:
     def new_file(self, record: int) -> Path:
         """The WAV a recording of call ``record`` is written to, linked from its record."""
         day = self.directory / f"{self._clock():%Y-%m-%d}"
-        day.mkdir(mode=0o700, parents=True, exist_ok=True)
+        for folder in (self.directory, day):
+            folder.mkdir(mode=0o700, exist_ok=True)
         path = day / f"call-{record}.wav"
+        # Conversations are private: the file is the box user's alone before pjmedia writes it.
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, 0o600))
         self._conn.execute(
             "UPDATE calls SET recording = ? WHERE id = ?",
             (str(path.relative_to(self.directory)), record),

@@ -139,6 +139,13 @@ class Recording:
         self.sweep()
         self._loop.call_later(SWEEP_EVERY, self.sweep_regularly)
 
+    def status(self) -> list[dict[str, object]]:
+        """The calls being recorded, for ``minipbx status``."""
+        return [
+            {"record": record, "path": str(r.path), "paused": r.paused}
+            for record, r in self.recorders.items()
+        ]
+
     def close(self) -> None:
         """The engine is stopping: every file is completed before pjsua2 goes."""
         for recorder in self.recorders.values():
