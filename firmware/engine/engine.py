@@ -26,6 +26,7 @@ from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppab
 from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
+from firmware.engine.features.blf.service import ParkLamps
 from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
@@ -66,6 +67,7 @@ from firmware.routing.outcome import Disposition, Refusal
 from firmware.routing.pickup import pickup_code
 from firmware.routing.scenarios import inbound_plan
 from firmware.routing.toneplans import Tone, tone_for
+from firmware.sipedge.rpc import rpc_socket
 from firmware.sipedge.subscribers import write_subscribers
 from firmware.store import analytics
 from firmware.store.cdr import CallRecords
@@ -152,11 +154,13 @@ class Engine:
             play_prompts=self._play_prompts,
             domain=lambda: self.config.system.sip_domain,
         )
+        self.park_lamps = ParkLamps(config=lambda: self.config, rpc_socket=rpc_socket(home.run_dir))
         self.park = Park(
             config=lambda: self.config,
             music=self.hold.player,
             party_phone=self._party_phone,
             page=self.paging.page,
+            slot_changed=self.park_lamps.slot_changed,
         )
         self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
         self.recording = Recording(
@@ -190,6 +194,7 @@ class Engine:
         signal.signal(signal.SIGINT, lambda *_: self.loop.stop())
         self._heartbeat()
         self.recording.sweep_regularly()
+        self.park_lamps.all_free()
         self.media_watch.start()
         log.info("engine ready on 127.0.0.1:%d", self.config.network.engine_port)
         try:
@@ -216,6 +221,7 @@ class Engine:
         self.inbound.contact_manager.close()
         self.hold.close()
         self.recording.close()
+        self.park_lamps.close()
         self.icm_lookup.close()
         gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()

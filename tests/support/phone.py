@@ -272,6 +272,10 @@ class Phone:
     def transfer_attended(self, call: int, to: int) -> None:
         self.send("transfer_attended", call=call, to=to)
 
+    def watch(self, uri: str) -> None:
+        """A BLF key for ``uri``: ``dialog_info`` events follow, one per NOTIFY."""
+        self.send("watch", uri=uri)
+
     def hold(self, call: int) -> None:
         self.send("hold", call=call)
 

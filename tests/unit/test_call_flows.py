@@ -139,7 +139,14 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it(tmp_path: Path)
     config = parse_config(
         GOOD + '\n[[extensions]]\nnumber = "102"\nname = "Olga"\npassword = "Olga-Secret-xyz"\n'
     )
-    park = Park(config=lambda: config, music=lambda: music, party_phone=NOWHERE, page=NOWHERE)
+    lamps: list[tuple[int, str | None]] = []
+    park = Park(
+        config=lambda: config,
+        music=lambda: music,
+        party_phone=NOWHERE,
+        page=NOWHERE,
+        slot_changed=lambda slot, waiting: lamps.append((slot, waiting)),
+    )
     codes = InCallCodes(
         config=lambda: config,
         transfer=Transfer(
@@ -169,6 +176,7 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it(tmp_path: Path)
     sergey = FakeLeg(None, user="103", incoming=True)  # type: ignore[arg-type]
     assert park.take(sergey, "103", "*71")
     assert (call.state.name, call.b_leg, park.parked) == ("talking", sergey, {})
+    assert lamps == [(1, "101"), (1, None)]  # line 1's lamp: busy, then free
     assert hears(ivan, sergey) and hears(sergey, ivan)
 
 
