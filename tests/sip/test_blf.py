@@ -9,6 +9,7 @@ from typing import Any
 
 import pytest
 
+from firmware.engine.features.blf.document import dialog_info
 from tests.sip.test_inbound import staff
 from tests.sip.test_park import parks
 from tests.support.box import Box
@@ -134,3 +135,27 @@ def test_a_line_left_busy_by_a_killed_engine_is_freed_when_it_comes_back(
     box.kill_engine()  # nobody tells Kamailio that line 1 is free
     box.start_engine()
     lamp_shows(sergey, key, "terminated")
+
+
+def test_a_phone_cannot_publish_a_lamp_for_anyone(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    """Only the box publishes: a phone, even an authenticated one, could light or put
+    out any colleague's lamp."""
+    [reception, ivan] = staff(phone_factory, box, "100", "101")
+    key = lamp_key(reception, box, "102")
+    forged = dialog_info(key, dialog="forged", state="confirmed", version=1)
+    code = ivan.send_request(
+        "PUBLISH",
+        key,
+        headers={"Event": "dialog", "Expires": "60"},
+        content_type="application/dialog-info+xml",
+        body=forged,
+    )
+    assert code == 403
+    olga = phone_factory("ext102")
+    olga.register(box, "102")
+    olga.play(CALLEE_TONE)
+    ivan.call(key)  # the lamp's next news is the call's, not the forgery
+    olga.wait_event("incoming")
+    assert lamp_shows(reception, key, "early") == [("early", f"sip:101@{box.domain}")]

@@ -239,6 +239,12 @@ class PhoneAccount(pj.Account):
         message = prm.rdata.wholeMsg
         self.agent.wire.event("mwi", body=message.split("\r\n\r\n", 1)[-1])
 
+    def onSendRequest(self, prm: pj.OnSendRequestParam) -> None:
+        """The final answer to a request sent outside a call (``send_request``)."""
+        tsx = prm.e.body.tsxState.tsx
+        if tsx.statusCode >= 200:
+            self.agent.wire.event("request_answered", method=tsx.method, code=tsx.statusCode)
+
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         call = PhoneCall(self.agent, self, prm.callId)
         self.agent.calls[call.handle] = call
@@ -526,6 +532,22 @@ class Commands:
         cfg.subscribe_dlg_event = True
         lamp.create(self.agent.account(), cfg)
         self.agent.lamps.append(lamp)
+        return {}
+
+    def send_request(
+        self, method: str, uri: str, headers: dict[str, str], content_type: str, body: str
+    ) -> dict[str, Any]:
+        """A request outside any call (a PUBLISH, say), through the phone's server."""
+        prm = pj.SendRequestParam()
+        prm.method = method
+        prm.txOption.targetUri = uri
+        for name, value in headers.items():
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
+        prm.txOption.contentType = content_type
+        prm.txOption.msgBody = body
+        self.agent.account().sendRequest(prm)
         return {}
 
     def hold(self, call: int) -> dict[str, Any]:
