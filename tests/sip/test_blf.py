@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from firmware.engine.features.blf.document import dialog_info
+from firmware.sipedge.rpc import rpc_call, rpc_socket
 from tests.sip.test_inbound import staff
 from tests.sip.test_park import parks
 from tests.support.box import Box
@@ -74,6 +75,8 @@ def test_a_lamp_shows_an_extension_ringing_talking_and_free(
     ivan.hangup(out)
     olga.wait_state(inc, "disconnected")
     lamp_shows(reception, key, "terminated")
+    published = rpc_call(rpc_socket(box.home.run_dir), "presence.presentity_list")
+    assert "101" not in {p["user"] for p in published}  # nobody watches 101: nothing sent
 
 
 def test_pressing_a_ringing_extension_s_key_picks_the_call_up(
