@@ -77,6 +77,9 @@ def test_a_lamp_shows_an_extension_ringing_talking_and_free(
     lamp_shows(reception, key, "terminated")
     published = rpc_call(rpc_socket(box.home.run_dir), "presence.presentity_list")
     assert "101" not in {p["user"] for p in published}  # nobody watches 101: nothing sent
+    reception.unwatch(key)  # in the subscription's dialog, challenged and answered again
+    ended = reception.wait_event("lamp_state", uri=key, state="TERMINATED")
+    assert ended["code"] == 200, ended
 
 
 def test_pressing_a_ringing_extension_s_key_picks_the_call_up(

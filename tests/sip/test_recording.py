@@ -62,6 +62,7 @@ def test_a_listed_extension_s_call_is_recorded_with_both_parties(
     ivan, _, out, _ = talking(box, phone_factory, caller="101", callee="102")
     path = recording_of(box)
     assert path.is_relative_to(box.home.recordings_dir)
+    assert path.stat().st_mode & 0o777 == 0o600  # conversations are the box's alone
     wait_until(lambda: hears_both(path), timeout=5, what="both tones in the recording")
     ivan.hangup(out)
     [row] = box.closed_calls(1)

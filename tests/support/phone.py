@@ -276,6 +276,9 @@ class Phone:
         """A BLF key for ``uri``: ``dialog_info`` events follow, one per NOTIFY."""
         self.send("watch", uri=uri)
 
+    def unwatch(self, uri: str) -> None:
+        self.send("unwatch", uri=uri)
+
     def send_request(
         self,
         method: str,

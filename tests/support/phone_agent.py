@@ -534,6 +534,11 @@ class Commands:
         self.agent.lamps.append(lamp)
         return {}
 
+    def unwatch(self, uri: str) -> dict[str, Any]:
+        """Ends the BLF key's subscription (a SUBSCRIBE with Expires: 0 in its dialog)."""
+        next(lamp for lamp in self.agent.lamps if lamp.uri == uri).subscribeDlgEvent(False)
+        return {}
+
     def send_request(
         self, method: str, uri: str, headers: dict[str, str], content_type: str, body: str
     ) -> dict[str, Any]:
