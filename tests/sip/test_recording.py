@@ -12,6 +12,7 @@ import pytest
 
 from firmware.store.cdr import CallRecords
 from firmware.store.db import connect
+from tests.sip.test_hold import hears_music
 from tests.support import audio
 from tests.support.box import Box
 from tests.support.calls import CALLEE_TONE, CALLER_TONE, talking
@@ -44,6 +45,15 @@ def hears_both(path: Path, last_s: float = 1.0) -> bool:
     samples = audio.read_samples(path)[-round(last_s * audio.RATE) :]
     return len(samples) == round(last_s * audio.RATE) and all(
         audio.has_tone(samples, tone, min_ratio=0.2) for tone in (CALLER_TONE, CALLEE_TONE)
+    )
+
+
+def hears_both_since(path: Path, start: int) -> bool:
+    """A second of recording after sample ``start`` holds both parties."""
+    samples = audio.read_samples(path)[start:]
+    return len(samples) >= audio.RATE and all(
+        audio.has_tone(samples[-audio.RATE :], tone, min_ratio=0.2)
+        for tone in (CALLER_TONE, CALLEE_TONE)
     )
 
 
@@ -96,3 +106,22 @@ def test_an_unlisted_call_records_only_once_a_party_keys_the_code(
     assert box.home.recordings_dir / row["recording"] == path
     assert_both_parties(path)
     assert not audio.has_tone(audio.read_samples(path), PAUSED_TONE, min_ratio=0.05)
+
+
+def test_a_recording_goes_on_after_a_hold(
+    box_factory: Callable[..., Box], phone_factory: Callable[[str], Phone]
+) -> None:
+    box = box_factory(extra='\n[recording]\nextensions = ["101"]\n')
+    ivan, olga, out, inc = talking(box, phone_factory, caller="101", callee="102")
+    path = recording_of(box)
+    wait_until(lambda: hears_both(path), timeout=5, what="both tones in the recording")
+    olga.hold(inc)
+    hears_music(ivan, out)
+    olga.resume(inc)
+    ivan.wait_heard(CALLEE_TONE, out)
+    olga.wait_heard(CALLER_TONE, inc)
+    resumed_at = len(audio.read_samples(path))
+    wait_until(
+        lambda: hears_both_since(path, resumed_at), timeout=5, what="both tones after the hold"
+    )
+    ivan.hangup(out)

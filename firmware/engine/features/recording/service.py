@@ -46,13 +46,21 @@ class CallRecorder:
         self.paused = False
 
     def hear(self, parties: list[pj.AudioMedia]) -> None:
-        """Both parties (and any that joined since) reach the file from now on."""
+        """The call's parties as they are now reach the file; a party whose media was
+        renewed (a hold, a re-INVITE) reaches it through its new port, and one no longer
+        in the call does not. Connecting a port again is harmless."""
         self.paused = False
-        for audio in parties:
-            port = audio.getPortId()
-            if self._recorder is not None and port not in self._hearing:
-                audio.startTransmit(self._recorder)
-                self._hearing[port] = audio
+        if self._recorder is None:
+            return
+        current = {audio.getPortId(): audio for audio in parties}
+        for port, gone in list(self._hearing.items()):
+            if port not in current:
+                with contextlib.suppress(pj.Error):  # its media may be gone already
+                    gone.stopTransmit(self._recorder)
+                del self._hearing[port]
+        for port, audio in current.items():
+            audio.startTransmit(self._recorder)
+            self._hearing[port] = audio
 
     def pause(self) -> None:
         self.paused = True
@@ -84,10 +92,11 @@ class Recording:
         """Follows ``call``: recorded from its answer when ``[recording]`` names a party."""
         call.on_answer.append(lambda leg: self._answered(call, leg))
         call.on_finish.append(lambda end: self._finished(call, end))
+        call.on_media.append(lambda leg: self._media_renewed(call))
 
     def _answered(self, call: Call, leg: Leg) -> None:
         recorder = self.recorders.get(call.record)
-        if recorder is not None:  # a new party (a transfer's target): it is heard too
+        if recorder is not None:  # a party taking over (a transfer's target): heard from now
             if not recorder.paused:
                 self._loop.post(lambda: recorder.hear(_parties(call)))
             return
@@ -104,6 +113,11 @@ class Recording:
             log.info("call %s: recorded (%s)", call.record, why)
             # After the talking state has connected the parties.
             self._loop.post(lambda: self.start(call))
+
+    def _media_renewed(self, call: Call) -> None:
+        recorder = self.recorders.get(call.record)
+        if recorder is not None and not recorder.paused:
+            recorder.hear(_parties(call))
 
     def toggle(self, call: Call, keyer: Leg) -> None:
         """The recording code: starts or resumes recording ``call``, or pauses it."""
