@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -13,8 +14,10 @@ from firmware.engine.features.blf.document import dialog_info
 from firmware.sipedge.rpc import rpc_call, rpc_socket
 from tests.sip.test_inbound import staff
 from tests.sip.test_park import parks
+from tests.support import sipp
 from tests.support.box import Box
 from tests.support.calls import CALLEE_TONE, CALLER_TONE, talking
+from tests.support.net import free_port
 from tests.support.phone import Phone
 
 pytestmark = pytest.mark.sip
@@ -165,3 +168,25 @@ def test_a_phone_cannot_publish_a_lamp_for_anyone(
     ivan.call(key)  # the lamp's next news is the call's, not the forgery
     olga.wait_event("incoming")
     assert lamp_shows(reception, key, "early") == [("early", f"sip:101@{box.domain}")]
+
+
+@pytest.mark.parametrize(
+    ("password", "refused"), [("Ivan-Secret-xyz", False), ("Wrong-Secret-xyz", True)]
+)
+def test_a_lamp_key_that_is_not_pjsua2_is_challenged_then_served(
+    box: Box, tmp_path: Path, password: str, refused: bool
+) -> None:
+    """sipp answers the challenge and gets the first NOTIFY; with a wrong password it is
+    challenged again and gets none (its scenario fails at the unexpected 407)."""
+    done = sipp.subscribe_dialog(
+        server=box.server,
+        watcher="101",
+        password=password,
+        presentity="102",
+        local_port=free_port("udp"),
+        cwd=tmp_path,
+    )
+    errors = "".join(p.read_text() for p in tmp_path.glob("subscribe_dialog_*_errors.log"))
+    assert (done.returncode, "while expecting '200'" in errors) == (int(refused), refused), errors
+    if refused:
+        assert "received 'SIP/2.0 407 Proxy Authentication Required" in errors
