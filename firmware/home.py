@@ -57,3 +57,8 @@ class Home:
     def voicemail_dir(self) -> Path:
         """Voicemail WAVs and greetings, ``<mailbox>/``; the index is in the store."""
         return self.root / "voicemail"
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Recorded calls, ``<date>/call-<record>.wav``; the call record links each one."""
+        return self.root / "recordings"

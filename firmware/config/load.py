@@ -12,6 +12,7 @@ from pydantic import ValidationError
 from firmware.config.errors import ConfigError, Problem, format_path, locate_line
 from firmware.config.icm import CRM_SOURCES
 from firmware.config.inbound import Step
+from firmware.config.recording import recording_problems
 from firmware.config.schema import Config
 from firmware.config.target import Kind, Target
 from firmware.routing.numbers import NumberClass, NumberError, NumberPlan, read_number
@@ -102,6 +103,7 @@ def _cross_checks(config: Config) -> Found:
     found += _numbers(config)
     found += _inbound_checks(config)
     found += _icm(config)
+    found += recording_problems(config, number_plan(config))
     return found
 
 

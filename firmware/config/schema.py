@@ -27,6 +27,7 @@ from firmware.config.inbound import (
     Scenario,
     Voicemail,
 )
+from firmware.config.recording import Recording
 from firmware.routing.toneplans import TONE_PLANS
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
@@ -407,6 +408,7 @@ class Config(Section):
     voicemail: Voicemail = Voicemail()
     icm: Icm | None = None
     security: Security = Security()
+    recording: Recording = Recording()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

@@ -226,6 +226,7 @@ class Call:
         #: a call a transfer hands on is answered again) and when the call ends.
         self.on_answer: list[Callable[[Leg], None]] = []
         self.on_finish: list[Callable[[CallEnd], None]] = []
+        self.on_media: list[Callable[[Leg], None]] = []  # a party's media came up or renewed
         a_leg.listener = self
 
     def __repr__(self) -> str:
@@ -323,6 +324,8 @@ class Call:
     def on_leg_media(self, leg: Leg) -> None:
         if leg is self.a_leg:
             self._a_media_at = self.ctx.loop.now()
+        for hook in self.on_media:
+            hook(leg)
         self.dispatch(Event.A_MEDIA if leg is self.a_leg else Event.B_MEDIA, leg)
 
     def ring(self, destination: Destination) -> Leg | None:

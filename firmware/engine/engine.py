@@ -26,6 +26,7 @@ from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppab
 from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
+from firmware.engine.features.blf.service import ParkLamps
 from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
@@ -34,6 +35,7 @@ from firmware.engine.features.paging.service import Paging
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.pickup.service import Pickup
 from firmware.engine.features.queues.service import Queues
+from firmware.engine.features.recording.service import Recording
 from firmware.engine.features.scenarios.service import ScenarioRun
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.features.voicemail.service import Voicemail
@@ -65,10 +67,12 @@ from firmware.routing.outcome import Disposition, Refusal
 from firmware.routing.pickup import pickup_code
 from firmware.routing.scenarios import inbound_plan
 from firmware.routing.toneplans import Tone, tone_for
+from firmware.sipedge.rpc import rpc_socket
 from firmware.sipedge.subscribers import write_subscribers
 from firmware.store import analytics
 from firmware.store.cdr import CallRecords
 from firmware.store.db import connect, transaction
+from firmware.store.recordings import RecordingArchive
 from firmware.store.voicemail import Mailboxes
 
 log = logging.getLogger(__name__)
@@ -153,11 +157,13 @@ class Engine:
             play_prompts=self._play_prompts,
             domain=lambda: self.config.system.sip_domain,
         )
+        self.park_lamps = ParkLamps(config=lambda: self.config, rpc_socket=rpc_socket(home.run_dir))
         self.park = Park(
             config=lambda: self.config,
             music=self.hold.player,
             party_phone=self._party_phone,
             page=self.paging.page,
+            slot_changed=self.park_lamps.slot_changed,
         )
         self.rooms = Rooms(
             config=lambda: self.config,
@@ -166,8 +172,17 @@ class Engine:
                 call, out.trunks, out.number.normal, shown=shown
             ),
         )
+        self.recording = Recording(
+            config=lambda: self.config,
+            archive=RecordingArchive(self.store, home.recordings_dir),
+            loop=self.loop,
+        )
         self.in_call = InCallCodes(
-            config=lambda: self.config, transfer=self.transfer, park=self.park, rooms=self.rooms
+            config=lambda: self.config,
+            transfer=self.transfer,
+            park=self.park,
+            rooms=self.rooms,
+            recording=self.recording,
         )
         self.modes = ModeKeeper(self.store, lambda: self.config)
         self.media_watch = MediaWatch(
@@ -186,6 +201,8 @@ class Engine:
         signal.signal(signal.SIGTERM, lambda *_: self.loop.stop())
         signal.signal(signal.SIGINT, lambda *_: self.loop.stop())
         self._heartbeat()
+        self.recording.sweep_regularly()
+        self.park_lamps.all_free()
         self.media_watch.start()
         log.info("engine ready on 127.0.0.1:%d", self.config.network.engine_port)
         try:
@@ -211,6 +228,8 @@ class Engine:
         self.voicemail.close()
         self.inbound.contact_manager.close()
         self.hold.close()
+        self.recording.close()
+        self.park_lamps.close()
         self.icm_lookup.close()
         gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()
@@ -286,6 +305,7 @@ class Engine:
             self._context(), a_leg, caller=caller, dialed=dialed, record=record, direction=direction
         )
         self.calls.append(call)
+        self.recording.attach(call)
         return call
 
     def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:
@@ -501,6 +521,7 @@ class Engine:
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "queues": self.queues.status(),
                 "icm": self.icm_lookup.status(),
+                "recordings": self.recording.status(),
                 "line_queue": [
                     {"extension": r.extension, "number": r.number}
                     for r in self.outside.line_queue.requests

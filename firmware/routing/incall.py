@@ -3,7 +3,8 @@
 ``[dialing] transfer`` and an extension hands the call on (``*2103``, ended
 by ``#`` or a pause); ``add_party`` and an extension brings them into the call,
 all three hearing each other (``*3103#``); ``park`` parks it in the lowest free slot, ``park`` and a
-slot in that one (``*73``). Dialed as a call of its own, ``park`` and a slot
+slot in that one (``*73``); ``[recording] code`` starts recording the call, and
+keyed again pauses it (``*1``). Dialed as a call of its own, ``park`` and a slot
 takes the call parked there. Only a party that is an extension of the box
 keys codes; a customer's digits are theirs.
 """
@@ -33,11 +34,16 @@ class ParkIn:
 
 
 @dataclass(frozen=True)
+class ToggleRecording:
+    """Start recording the call, or pause the recording under way."""
+
+
+@dataclass(frozen=True)
 class KeepKeying:
     """The digits may still become a code: wait for more, a ``#`` or the pause."""
 
 
-InCall = TransferTo | AddParty | ParkIn | KeepKeying
+InCall = TransferTo | AddParty | ParkIn | ToggleRecording | KeepKeying
 
 
 def in_call_code(config: Config, keyed: str, *, complete: bool) -> InCall | None:
@@ -63,7 +69,9 @@ def in_call_code(config: Config, keyed: str, *, complete: bool) -> InCall | None
             return KeepKeying()
         slot = park_slot(config, digits)
         return ParkIn(slot) if slot is not None else None
-    prefixes = (codes.transfer, codes.add_party, codes.park)
+    prefixes = (codes.transfer, codes.add_party, codes.park, config.recording.code)
+    if digits == config.recording.code:
+        return ToggleRecording()
     if any(code.startswith(digits) for code in prefixes) and not done:
         return KeepKeying()
     return None

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from firmware.config import Config
 from firmware.sipedge.logfile import start_log_pump
+from firmware.sipedge.presence import create_presence_tables
 from firmware.sipedge.probe import options_ping
 from firmware.sipedge.render import EdgeSize, render_kamailio_cfg
 from firmware.sipedge.rpc import rpc_socket
@@ -45,6 +46,7 @@ class SipEdge:
         self.run_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
         self.run_dir.chmod(0o700)
         write_subscribers(self.db_path, self.config)
+        create_presence_tables(self.db_path)
         self.cfg_path.write_text(
             render_kamailio_cfg(self.config, db_path=self.db_path, rpc_socket=self.rpc_socket)
         )

@@ -171,6 +171,14 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE calls ADD COLUMN transferred_to TEXT
     """,
+    # Call recording: the call's WAV (relative to the home's recordings/), and why it was
+    # deleted (retention, size_cap) once the sweep took it (firmware/store/recordings.py).
+    """
+    ALTER TABLE calls ADD COLUMN recording TEXT;
+    ALTER TABLE calls ADD COLUMN recording_removed TEXT
+        CHECK (recording_removed IN ('retention', 'size_cap'));
+    CREATE INDEX calls_recorded ON calls (started_at) WHERE recording IS NOT NULL
+    """,
 ]
 
 

@@ -272,6 +272,33 @@ class Phone:
     def transfer_attended(self, call: int, to: int) -> None:
         self.send("transfer_attended", call=call, to=to)
 
+    def watch(self, uri: str) -> None:
+        """A BLF key for ``uri``: ``dialog_info`` events follow, one per NOTIFY."""
+        self.send("watch", uri=uri)
+
+    def unwatch(self, uri: str) -> None:
+        self.send("unwatch", uri=uri)
+
+    def send_request(
+        self,
+        method: str,
+        uri: str,
+        *,
+        headers: dict[str, str] | None = None,
+        content_type: str = "",
+        body: str = "",
+    ) -> int:
+        """Sends a request outside any call; returns the final status code of its answer."""
+        self.send(
+            "send_request",
+            method=method,
+            uri=uri,
+            headers=headers or {},
+            content_type=content_type,
+            body=body,
+        )
+        return int(self.wait_event("request_answered", method=method)["code"])
+
     def hold(self, call: int) -> None:
         self.send("hold", call=call)
 

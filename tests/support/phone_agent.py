@@ -13,6 +13,8 @@ included, is recorded to a WAV file so the test can prove audio by tones.
 from __future__ import annotations
 
 import argparse
+import email.parser
+import email.policy
 import json
 import os
 import queue
@@ -176,6 +178,44 @@ class PhoneCall(pj.Call):
         self.recorders.clear()
 
 
+def message_body(whole: str) -> tuple[str, str]:
+    """The content type and body of a SIP message pjsua2 hands over as text: SIP frames
+    headers and body as RFC 5322 does, so the standard library's parser reads them once
+    the request line is set aside."""
+    _, _, rest = whole.partition("\r\n")
+    message = email.parser.Parser(policy=email.policy.compat32).parsestr(rest)
+    payload = message.get_payload()
+    return message.get_content_type(), payload if isinstance(payload, str) else ""
+
+
+class BusyLamp(pj.Buddy):
+    """A phone's BLF key: a dialog event subscription (RFC 4235) to one URI. Each NOTIFY's
+    dialog-info document is reported as it came, for the test to read with an XML parser."""
+
+    def __init__(self, agent: Agent, uri: str) -> None:
+        super().__init__()
+        self.agent = agent
+        self.uri = uri
+
+    def onBuddyEvSubDlgEventState(self, prm: pj.OnBuddyEvSubStateParam) -> None:
+        event = prm.e
+        if event.type == pj.PJSIP_EVENT_TSX_STATE:
+            tsx = event.body.tsxState
+            if tsx.type == pj.PJSIP_EVENT_RX_MSG and tsx.tsx.method == "NOTIFY":
+                content_type, body = message_body(tsx.src.rdata.wholeMsg)
+                self.agent.wire.event(
+                    "dialog_info", uri=self.uri, content_type=content_type, body=body
+                )
+        info = self.getInfo()
+        self.agent.wire.event(
+            "lamp_state",
+            uri=self.uri,
+            state=info.subStateName,
+            code=info.subTermCode,
+            reason=info.subTermReason,
+        )
+
+
 class PhoneAccount(pj.Account):
     """A SIP identity; every account reports registration and incoming calls as events."""
 
@@ -198,6 +238,12 @@ class PhoneAccount(pj.Account):
         """Message waiting, subscribed or not (a PBX may send it unsolicited)."""
         message = prm.rdata.wholeMsg
         self.agent.wire.event("mwi", body=message.split("\r\n\r\n", 1)[-1])
+
+    def onSendRequest(self, prm: pj.OnSendRequestParam) -> None:
+        """The final answer to a request sent outside a call (``send_request``)."""
+        tsx = prm.e.body.tsxState.tsx
+        if tsx.statusCode >= 200:
+            self.agent.wire.event("request_answered", method=tsx.method, code=tsx.statusCode)
 
     def onIncomingCall(self, prm: pj.OnIncomingCallParam) -> None:
         call = PhoneCall(self.agent, self, prm.callId)
@@ -269,6 +315,7 @@ class Agent:
         self.local: PhoneAccount | None = None
         self.accounts: list[PhoneAccount] = []
         self.calls: dict[int, PhoneCall] = {}
+        self.lamps: list[BusyLamp] = []
         self.tone: pj.ToneGenerator | None = None
         self.auto_code: int | None = None
         self.auto_delay = 0.0
@@ -389,6 +436,7 @@ class Agent:
         self.pump_until(lambda: not any(a.registered for a in self.accounts), SETTLE_S)
 
     def _drop_objects(self) -> None:
+        self.lamps.clear()  # unsubscribes; before the accounts and the library
         # Call objects live until now: deleting one hangs up whatever call reuses its pjsua id.
         calls = list(self.calls.values())
         self.calls.clear()
@@ -473,6 +521,38 @@ class Commands:
         """The transfer key after a consultation: a REFER on ``call`` whose Refer-To
         replaces the consultation call ``to``."""
         self.agent.call(call).xferReplaces(self.agent.call(to), pj.CallOpParam(True))
+        return {}
+
+    def watch(self, uri: str) -> dict[str, Any]:
+        """A BLF key for ``uri``: subscribes to its dialog events through the server."""
+        lamp = BusyLamp(self.agent, uri)
+        cfg = pj.BuddyConfig()
+        cfg.uri = uri
+        cfg.subscribe = False
+        cfg.subscribe_dlg_event = True
+        lamp.create(self.agent.account(), cfg)
+        self.agent.lamps.append(lamp)
+        return {}
+
+    def unwatch(self, uri: str) -> dict[str, Any]:
+        """Ends the BLF key's subscription (a SUBSCRIBE with Expires: 0 in its dialog)."""
+        next(lamp for lamp in self.agent.lamps if lamp.uri == uri).subscribeDlgEvent(False)
+        return {}
+
+    def send_request(
+        self, method: str, uri: str, headers: dict[str, str], content_type: str, body: str
+    ) -> dict[str, Any]:
+        """A request outside any call (a PUBLISH, say), through the phone's server."""
+        prm = pj.SendRequestParam()
+        prm.method = method
+        prm.txOption.targetUri = uri
+        for name, value in headers.items():
+            header = pj.SipHeader()
+            header.hName, header.hValue = name, value
+            prm.txOption.headers.append(header)
+        prm.txOption.contentType = content_type
+        prm.txOption.msgBody = body
+        self.agent.account().sendRequest(prm)
         return {}
 
     def hold(self, call: int) -> dict[str, Any]:

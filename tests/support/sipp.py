@@ -57,6 +57,24 @@ def register(
     )
 
 
+def subscribe_dialog(
+    *, server: str, watcher: str, password: str, presentity: str, local_port: int, cwd: Path
+) -> subprocess.CompletedProcess[str]:
+    """A BLF key that is not pjsua2: subscribes to ``presentity``'s dialog events as
+    ``watcher`` and takes the first NOTIFY; exit status 0 only if all went as written."""
+    return subprocess.run(
+        [sipp(), server, "-sf", str(SCENARIOS / "subscribe_dialog.xml"), "-s", presentity]
+        + ["-au", watcher, "-ap", password, "-set", "watcher", watcher]
+        + ["-i", "127.0.0.1", "-p", str(local_port), "-m", "1", "-nostdin"]
+        + ["-timeout", "10s", "-trace_err"],
+        cwd=cwd,
+        capture_output=True,
+        text=True,
+        timeout=30,
+        check=False,
+    )
+
+
 def answering_echo(
     *, port: int, media_port: int, calls: int, cwd: Path, extra: list[str] | None = None
 ) -> subprocess.Popen[str]:

@@ -7,6 +7,7 @@ order of things and the timers, which the clock of the fake office moves.
 from __future__ import annotations
 
 from dataclasses import replace
+from pathlib import Path
 
 import pytest
 
@@ -17,9 +18,13 @@ from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.hold.states import Held
 from firmware.engine.features.incall.service import InCallCodes
 from firmware.engine.features.park.service import Park
+from firmware.engine.features.recording.service import Recording
 from firmware.engine.features.transfer.service import Transfer
+from firmware.engine.loop import EngineLoop
 from firmware.engine.states import Dialing
 from firmware.routing.toneplans import Tone
+from firmware.store.db import connect
+from firmware.store.recordings import RecordingArchive
 from tests.support.fake_leg import FakeAudio, FakeLeg, Office
 from tests.unit.test_config import GOOD
 
@@ -130,12 +135,19 @@ def test_a_forgotten_hold_rings_the_holder_at_40_s_briefly_and_again_at_120_s() 
     assert hears(ivan, recall) and hears(recall, ivan)
 
 
-def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
+def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it(tmp_path: Path) -> None:
     music = Music()
     config = parse_config(
         GOOD + '\n[[extensions]]\nnumber = "102"\nname = "Olga"\npassword = "Olga-Secret-xyz"\n'
     )
-    park = Park(config=lambda: config, music=lambda: music, party_phone=NOWHERE, page=NOWHERE)
+    lamps: list[tuple[int, str | None]] = []
+    park = Park(
+        config=lambda: config,
+        music=lambda: music,
+        party_phone=NOWHERE,
+        page=NOWHERE,
+        slot_changed=lambda slot, waiting: lamps.append((slot, waiting)),
+    )
     codes = InCallCodes(
         config=lambda: config,
         transfer=Transfer(
@@ -148,6 +160,11 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
         ),
         park=park,
         rooms=Rooms(config=lambda: config, extension=NOWHERE, line_to=NOWHERE),
+        recording=Recording(
+            config=lambda: config,
+            archive=RecordingArchive(connect(":memory:"), tmp_path),
+            loop=EngineLoop(lambda ms: None),
+        ),
     )
     office = Office(keyed=codes.keyed)
     call, ivan, olga = connected(office)
@@ -165,6 +182,7 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
     sergey = FakeLeg(None, user="103", incoming=True)  # type: ignore[arg-type]
     assert park.take(sergey, "103", "*71")
     assert (call.state.name, call.b_leg, park.parked) == ("talking", sergey, {})
+    assert lamps == [(1, "101"), (1, None)]  # line 1's lamp: busy, then free
     assert hears(ivan, sergey) and hears(sergey, ivan)
 
 
@@ -224,7 +242,9 @@ def handing_on() -> tuple[Office, list[str]]:
         hand_on=hand_on,
         shown=lambda leg: leg.remote_user(),
     )
-    codes = InCallCodes(config=lambda: config, transfer=transfer, park=NOWHERE, rooms=NOWHERE)
+    codes = InCallCodes(
+        config=lambda: config, transfer=transfer, park=NOWHERE, rooms=NOWHERE, recording=NOWHERE
+    )
     return Office(keyed=codes.keyed), asked
 
 

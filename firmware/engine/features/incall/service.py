@@ -12,21 +12,36 @@ from firmware.config import Config
 from firmware.engine.call import Call, Event
 from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.park.service import Park
+from firmware.engine.features.recording.service import Recording
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import Leg
 from firmware.engine.states import State
-from firmware.routing.incall import AddParty, KeepKeying, ParkIn, TransferTo, in_call_code
+from firmware.routing.incall import (
+    AddParty,
+    KeepKeying,
+    ParkIn,
+    ToggleRecording,
+    TransferTo,
+    in_call_code,
+)
 from firmware.routing.scenarios import INTER_DIGIT
 
 
 class InCallCodes:
     def __init__(
-        self, *, config: Callable[[], Config], transfer: Transfer, park: Park, rooms: Rooms
+        self,
+        *,
+        config: Callable[[], Config],
+        transfer: Transfer,
+        park: Park,
+        rooms: Rooms,
+        recording: Recording,
     ) -> None:
         self._config = config
         self._transfer = transfer
         self._park = park
         self._rooms = rooms
+        self._recording = recording
 
     def keyed(self, call: Call, leg: Leg, complete: bool) -> State | None:
         """The state ``leg``'s digits so far lead to; None keeps the call talking."""
@@ -46,4 +61,6 @@ class InCallCodes:
             return self._park.park(call, leg, code.slot)
         if isinstance(code, AddParty):
             return self._rooms.add_party(call, leg, code.number)
+        if isinstance(code, ToggleRecording):
+            self._recording.toggle(call, leg)
         return None

@@ -24,12 +24,15 @@ class Park:
         music: Callable[[], Music],
         party_phone: Callable[[Call, Leg], Destination | None],
         page: Callable[[Sequence[str], list[str | Path]], None],
+        slot_changed: Callable[[int, str | None], object],
     ) -> None:
-        """``page``: announces prompts on phones that answer by themselves."""
+        """``page``: announces prompts on phones that answer by themselves;
+        ``slot_changed``: a slot now holds a call from that number, or is free (its lamp)."""
         self._config = config
         self._music = music
         self._party_phone = party_phone
         self._page = page
+        self._slot_changed = slot_changed
         self.parked: dict[int, Call] = {}
 
     def park(self, call: Call, parker: Leg, wanted: int | None) -> Parked | None:
@@ -42,6 +45,7 @@ class Park:
             log.warning("call %s: cannot park: no free slot", call.record)
             return None
         self.parked[slot] = call
+        self._slot_changed(slot, waiting.remote_user())
         log.info("call %s: parked on line %d", call.record, slot)
         others = [e for e in config.park.announce_to if e != parker.remote_user()]
         if others:
@@ -70,3 +74,4 @@ class Park:
     def _release(self, slot: int, call: Call) -> None:
         if self.parked.get(slot) is call:
             del self.parked[slot]
+            self._slot_changed(slot, None)

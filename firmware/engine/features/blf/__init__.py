@@ -1,0 +1,1 @@
+"""BLF: busy-lamp keys for park slots, published by the engine through Kamailio."""
