@@ -89,9 +89,9 @@ class Transfer:
             return None
         leg = call.ctx.new_leg(transferor.account, call)
         call.adopt(leg, key=target)
-        transferring = self._transferring(call, transferor, transferee, leg, target)
-        # After pjsua has placed the call: the REFER is still being handled now.
-        call.ctx.loop.post(lambda: call.switch(transferring, "transfer"))
+        # At once: pjsip reads the packets that queued up meanwhile in the same turn, so
+        # the target's 180 may come before anything posted now would run.
+        call.switch(self._transferring(call, transferor, transferee, leg, target), "transfer")
         return leg
 
     def _attended(self, call: Call, transferor: Leg, replaces: str) -> None:

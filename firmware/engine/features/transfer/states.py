@@ -56,7 +56,8 @@ class Transferring(State):
         call.cancel_timer()
         call.quiet()
         if self.transferor is not None:
-            self.transferor.end()
+            # Next turn: a REFER's transferor is still in the middle of its request now.
+            call.ctx.loop.post(self.transferor.end)
             self.transferor = None  # no reference may outlive a leg (Leg.remains)
         if self.transferee.audio is not None:
             call.tone = call.ctx.tones(Tone.RINGBACK)
