@@ -17,6 +17,8 @@ from typing import Any
 
 import pjsua2 as pj
 
+from drivers.hardware import Hardware
+from firmware.boards import load_board
 from firmware.config import Config, ConfigError, last_good, load_config
 from firmware.config.inbound import Department
 from firmware.config.load import number_plan
@@ -27,6 +29,7 @@ from firmware.engine.caps import CallCaps
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.features.conference.service import Rooms
+from firmware.engine.features.door.service import Doors
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
 from firmware.engine.features.modes.service import ModeKeeper
@@ -69,6 +72,7 @@ from firmware.sipedge.subscribers import write_subscribers
 from firmware.store import analytics
 from firmware.store.cdr import CallRecords
 from firmware.store.db import connect, transaction
+from firmware.store.door import DoorLog
 from firmware.store.voicemail import Mailboxes
 
 log = logging.getLogger(__name__)
@@ -158,10 +162,25 @@ class Engine:
         )
         self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
         self.in_call = InCallCodes(
-            config=lambda: self.config, transfer=self.transfer, park=self.park, rooms=self.rooms
+            config=lambda: self.config,
+            transfer=self.transfer,
+            park=self.park,
+            rooms=self.rooms,
+            open_door=lambda door, by: self.doors.open(door, by=by),
         )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
+        self.hardware = Hardware.for_board(
+            load_board(config.system.board), run_dir=home.run_dir, scheduler=self.loop
+        )
+        self.doors = Doors(
+            config=lambda: self.config,
+            relay=self.hardware.door,
+            openings=DoorLog(self.store),
+            new_call=self.new_call,
+            inbound=self.inbound,
+            mode=lambda: str(self.modes.describe(self.inbound.now())["mode"]),
+        )
         self.media_watch = MediaWatch(
             self.loop, lambda: self.calls, lambda: self.config.calls.media_timeout
         )
@@ -204,6 +223,7 @@ class Engine:
         self.inbound.contact_manager.close()
         self.hold.close()
         self.icm_lookup.close()
+        self.hardware.close()
         gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()
         gc.collect()  # pjsua2 objects must be gone before the library
@@ -281,6 +301,8 @@ class Engine:
 
     def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:
         dialed = invite.request_user
+        if self.doors.route(a_leg, extension, dialed):
+            return
         decision = route_dialed(self.config, caller=extension, dialed=dialed)
         capped = self.caps.refusal(extension, decision)
         if capped is not None:
@@ -492,6 +514,8 @@ class Engine:
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "queues": self.queues.status(),
                 "icm": self.icm_lookup.status(),
+                "hardware": self.hardware.status(),
+                "door_openings": self.doors.status(),
                 "line_queue": [
                     {"extension": r.extension, "number": r.number}
                     for r in self.outside.line_queue.requests

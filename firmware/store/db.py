@@ -171,6 +171,18 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE calls ADD COLUMN transferred_to TEXT
     """,
+    # Doors: every opening, by whom and how (firmware/store/door.py).
+    """
+    CREATE TABLE door_openings (
+        id INTEGER PRIMARY KEY,
+        opened_at TEXT NOT NULL,
+        door TEXT NOT NULL,
+        opened_by TEXT NOT NULL,
+        how TEXT NOT NULL CHECK (how IN ('during_call', 'direct_code')),
+        relay_ok INTEGER NOT NULL
+    );
+    CREATE INDEX door_openings_door ON door_openings (door, opened_at)
+    """,
 ]
 
 

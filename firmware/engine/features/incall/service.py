@@ -15,15 +15,23 @@ from firmware.engine.features.park.service import Park
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import Leg
 from firmware.engine.states import State
+from firmware.routing.door import OpenDoor, door_code_in_call
 from firmware.routing.incall import AddParty, KeepKeying, ParkIn, TransferTo, in_call_code
 from firmware.routing.scenarios import INTER_DIGIT
 
 
 class InCallCodes:
     def __init__(
-        self, *, config: Callable[[], Config], transfer: Transfer, park: Park, rooms: Rooms
+        self,
+        *,
+        config: Callable[[], Config],
+        transfer: Transfer,
+        park: Park,
+        rooms: Rooms,
+        open_door: Callable[[OpenDoor, str], object],
     ) -> None:
         self._config = config
+        self._open_door = open_door
         self._transfer = transfer
         self._park = park
         self._rooms = rooms
@@ -34,7 +42,16 @@ class InCallCodes:
         if config.extension(leg.remote_user()) is None:
             leg.keyed = ""
             return None
-        code = in_call_code(config, leg.keyed, complete=complete)
+        keyer = leg.remote_user()
+        door = door_code_in_call(
+            config, caller=call.caller, keyer=keyer, keyed=leg.keyed, complete=complete
+        )
+        if isinstance(door, OpenDoor):
+            call.cancel_timer()
+            leg.keyed = ""
+            self._open_door(door, keyer)
+            return None
+        code = door or in_call_code(config, leg.keyed, complete=complete)
         if isinstance(code, KeepKeying):
             call.set_timer(INTER_DIGIT, Event.TONE_TIMEOUT)
             return None

@@ -1,0 +1,98 @@
+"""The one place that builds a board's drivers on the back-ends it is given.
+
+Tests and the ``sim`` board pass gpiozero's MockFactory and WAV file sinks; a
+real board gets the pin factory its file names and sounddevice. A device that
+cannot be built (a missing pin library, an absent sound card) is logged and
+shown in ``minipbx status``; the rest of the box, and every call, goes on.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from functools import partial
+from pathlib import Path
+from typing import TypeVar
+
+from gpiozero.pins import Factory
+from gpiozero.pins.mock import MockFactory
+
+from drivers.door import DoorRelay
+from drivers.relay import Relay
+from drivers.timing import Scheduler
+from firmware.boards import Board
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+
+
+#: Where each board's ``[gpio] factory`` lives: imported only on the board that names it,
+#: as the Pi's pin libraries are absent elsewhere.
+PIN_FACTORIES = {
+    "lgpio": ("gpiozero.pins.lgpio", "LGPIOFactory"),
+    "rpigpio": ("gpiozero.pins.rpigpio", "RPiGPIOFactory"),
+    "native": ("gpiozero.pins.native", "NativeFactory"),
+}
+
+
+def pin_factory(name: str) -> Factory:
+    """The gpiozero pin factory a board's ``[gpio] factory`` names, made for this box alone."""
+    if name == "mock":
+        return MockFactory()
+    module, cls = PIN_FACTORIES[name]
+    made: Factory = getattr(importlib.import_module(module), cls)()
+    return made
+
+
+class Hardware:
+    def __init__(self, board: Board, *, pins: Factory, scheduler: Scheduler) -> None:
+        self.board = board
+        self.pins = pins
+        self.scheduler = scheduler
+        #: Devices that could not be built, and why.
+        self.problems: dict[str, str] = {}
+        self.relays: dict[str, Relay] = {}
+        for name, spec in board.relays.items():
+            relay = self._build(
+                f"relay {name}",
+                partial(
+                    Relay,
+                    name,
+                    pin=spec.pin,
+                    active_high=spec.active_high,
+                    factory=pins,
+                    clock=scheduler.now,
+                ),
+            )
+            if relay is not None:
+                self.relays[name] = relay
+        self.doors = {name: DoorRelay(relay, scheduler) for name, relay in self.relays.items()}
+
+    @classmethod
+    def for_board(cls, board: Board, *, run_dir: Path, scheduler: Scheduler) -> Hardware:
+        """The board's own back-ends; ``sim`` gets MockFactory pins and WAV sinks in run_dir."""
+        return cls(board, pins=pin_factory(board.gpio.factory), scheduler=scheduler)
+
+    def _build(self, what: str, make: Callable[[], T]) -> T | None:
+        try:
+            return make()
+        except Exception as exc:  # a broken device must not stop the box
+            log.exception("%s on board %s cannot be used", what, self.board.name)
+            self.problems[what] = f"{type(exc).__name__}: {exc}"
+            return None
+
+    def door(self, relay: str) -> DoorRelay | None:
+        return self.doors.get(relay)
+
+    def status(self) -> dict[str, object]:
+        return {
+            "board": self.board.name,
+            "relays": {name: door.status() for name, door in self.doors.items()},
+            "problems": dict(self.problems),
+        }
+
+    def close(self) -> None:
+        for relay in self.relays.values():
+            relay.close()
+        self.pins.close()

@@ -1,0 +1,96 @@
+"""pbx.toml sections for the box's hardware: doors (and the board's relays they use).
+
+The board file (boards/*.toml) says what hardware exists; these sections say
+what the office does with it. ``hardware_checks`` holds them against each
+other and against the extensions, at the key that is wrong.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Annotated
+
+from pydantic import Field
+
+from firmware.boards import BoardError, load_board
+from firmware.config.base import ExtensionNumber, Section
+from firmware.config.inbound import ModeName, Name
+from firmware.config.target import Kind, Target
+
+if TYPE_CHECKING:
+    from firmware.config.schema import Config
+
+KeyPath = tuple[str | int, ...]
+Found = list[tuple[KeyPath, str]]
+DeviceName = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_-]{0,31}$")]
+Code = Annotated[str, Field(pattern=r"^[0-9*#]{1,4}$")]
+DirectCode = Annotated[str, Field(pattern=r"^\*[0-9]{1,3}$")]
+#: Where a door call may ring: someone who can answer and key the open code.
+RING_KINDS = (Kind.EXTENSION, Kind.DEPARTMENT, Kind.SCENARIO)
+
+
+class Door(Section):
+    """A door with a station (an intercom that is an extension) and a lock on a relay."""
+
+    name: DeviceName
+    station: ExtensionNumber = Field(
+        description="the door station's extension: a SIP door phone or an analog one on fxs:N"
+    )
+    ring: Target = Field(description="who a ring at the door calls: extension, department")
+    scenarios: dict[ModeName, Name] = Field(
+        default_factory=dict, description="a scenario instead of ring in these modes"
+    )
+    relay: DeviceName = Field(description="the lock's relay, by its name in the board file")
+    open_code: Code = Field("5", description="keyed during a door call: opens the door")
+    open_seconds: float = Field(5, gt=0, le=120, description="how long the lock stays open")
+    openers: list[ExtensionNumber] = Field(
+        default_factory=list, description="extensions that may open by direct_code, no call"
+    )
+    direct_code: DirectCode | None = Field(
+        None, description="dialed by an opener: opens the door without a call"
+    )
+
+
+def hardware_checks(config: Config, target: Callable[[KeyPath, Target], Found]) -> Found:
+    """What the hardware sections get wrong against the board and the rest of pbx.toml.
+
+    ``target`` checks a target the way the rest of the file's are checked.
+    """
+    try:
+        board = load_board(config.system.board)
+    except BoardError as exc:
+        return [(("system", "board"), str(exc))]
+    found: Found = []
+    names: dict[str, int] = {}
+    stations: dict[str, int] = {}
+    codes: dict[str, int] = {}
+    for i, door in enumerate(config.doors):
+        at: KeyPath = ("doors", i)
+        for value, seen, key in (
+            (door.name, names, "name"),
+            (door.station, stations, "station"),
+            (door.direct_code, codes, "direct_code"),
+        ):
+            if value is not None and value in seen:
+                found.append(((*at, key), f"{value} is already doors[{seen[value]}]"))
+            if value is not None:
+                seen.setdefault(value, i)
+        if door.relay not in board.relays:
+            known = ", ".join(board.relays) or "none"
+            found.append(
+                ((*at, "relay"), f"board {board.name} has no relay {door.relay!r} ({known})")
+            )
+        if config.extension(door.station) is None:
+            found.append(((*at, "station"), f"no extension {door.station}: add the door station"))
+        if door.ring.kind not in RING_KINDS:
+            found.append(((*at, "ring"), "a door rings an extension, a department or a scenario"))
+        else:
+            found += target((*at, "ring"), door.ring)
+        for mode, scenario in door.scenarios.items():
+            found += target((*at, "scenarios", mode), Target(Kind.SCENARIO, scenario))
+        for j, opener in enumerate(door.openers):
+            if config.extension(opener) is None:
+                found.append(((*at, "openers", j), f"no extension {opener}"))
+        if door.openers and door.direct_code is None:
+            found.append(((*at, "direct_code"), "openers need a direct_code to dial"))
+    return found

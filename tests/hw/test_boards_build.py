@@ -1,0 +1,29 @@
+"""Every board's drivers build on the simulated back-ends: MockFactory pins and WAV sinks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from gpiozero.pins.mock import MockFactory
+
+from drivers.hardware import Hardware
+from firmware.boards import board_names, load_board
+from firmware.engine.loop import EngineLoop
+from tests.support.fake_leg import Clock
+
+
+@pytest.mark.parametrize("name", board_names())
+def test_every_board_builds_every_driver_on_simulated_back_ends(name: str, tmp_path: Path) -> None:
+    board = load_board(name)
+    pins = MockFactory()
+    hardware = Hardware(board, pins=pins, scheduler=EngineLoop(lambda ms: None, clock=Clock()))
+    try:
+        assert hardware.problems == {}
+        assert set(hardware.relays) == set(board.relays)
+        for relay_name, spec in board.relays.items():
+            # A relay at rest: its pin is low on an active-high board, high on a relay HAT.
+            assert pins.pin(spec.pin).state == (not spec.active_high), relay_name
+            assert hardware.status()["relays"][relay_name]["on"] is False  # type: ignore[index]
+    finally:
+        hardware.close()
