@@ -19,6 +19,7 @@ from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
 
 from drivers.door import DoorRelay
+from drivers.panel import FrontPanel
 from drivers.relay import Relay
 from drivers.timing import Scheduler
 from firmware.boards import Board
@@ -68,6 +69,9 @@ class Hardware:
             if relay is not None:
                 self.relays[name] = relay
         self.doors = {name: DoorRelay(relay, scheduler) for name, relay in self.relays.items()}
+        self.panel = self._build(
+            "panel", partial(FrontPanel, board.panel, factory=pins, scheduler=scheduler)
+        )
 
     @classmethod
     def for_board(cls, board: Board, *, run_dir: Path, scheduler: Scheduler) -> Hardware:
@@ -89,10 +93,13 @@ class Hardware:
         return {
             "board": self.board.name,
             "relays": {name: door.status() for name, door in self.doors.items()},
+            "panel": self.panel.status() if self.panel is not None else None,
             "problems": dict(self.problems),
         }
 
     def close(self) -> None:
         for relay in self.relays.values():
             relay.close()
+        if self.panel is not None:
+            self.panel.close()
         self.pins.close()

@@ -392,6 +392,10 @@ def _print_hardware(hardware: dict[str, Any], openings: list[dict[str, Any]]) ->
     """The board's drivers as ``minipbx status`` shows them (see docs/config.md, Hardware)."""
     for name, relay in hardware.get("relays", {}).items():
         print(f"relay {name}: {'on' if relay['on'] else 'off'}")
+    panel = hardware.get("panel")
+    if panel:
+        trunks = ", ".join(panel["trunks"]) or "no trunk LEDs"
+        print(f"panel: button on {panel['selected']}, LED shows {panel['mode_shown']}; {trunks}")
     for what, why in hardware.get("problems", {}).items():
         print(f"hardware {what}: failed: {why}")
     for opening in openings[:3]:

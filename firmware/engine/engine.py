@@ -34,6 +34,7 @@ from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
 from firmware.engine.features.modes.service import ModeKeeper
 from firmware.engine.features.paging.service import Paging
+from firmware.engine.features.panel.service import PanelService
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.pickup.service import Pickup
 from firmware.engine.features.queues.service import Queues
@@ -172,6 +173,14 @@ class Engine:
         self.modes = ModeKeeper(self.store, lambda: self.config)
         self.hardware = Hardware.for_board(
             load_board(config.system.board), run_dir=home.run_dir, scheduler=self.loop
+        )
+        self.panel = self.hardware.panel and PanelService(
+            self.hardware.panel,
+            loop=self.loop,
+            modes=self.modes,
+            now=self.inbound.now,
+            config=lambda: self.config,
+            calls=lambda: self.calls,
         )
         self.doors = Doors(
             config=lambda: self.config,
