@@ -19,10 +19,11 @@ from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
 
 from drivers.door import DoorRelay
+from drivers.paging import AudioSink, PagingZone, SoundDeviceSink, WavSink
 from drivers.panel import FrontPanel
 from drivers.relay import Relay
 from drivers.timing import Scheduler
-from firmware.boards import Board
+from firmware.boards import SIM, Board, Zone
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -46,8 +47,24 @@ def pin_factory(name: str) -> Factory:
     return made
 
 
+SinkMaker = Callable[[str, Zone], AudioSink]
+
+
+def board_sinks(run_dir: Path) -> SinkMaker:
+    """A zone's real output, or for a ``sim`` device a WAV file in run_dir/zones/NAME.wav."""
+
+    def make(name: str, zone: Zone) -> AudioSink:
+        if zone.device == SIM:
+            return WavSink(run_dir / "zones" / f"{name}.wav", zone.samplerate)
+        return SoundDeviceSink(zone.device, zone.samplerate)
+
+    return make
+
+
 class Hardware:
-    def __init__(self, board: Board, *, pins: Factory, scheduler: Scheduler) -> None:
+    def __init__(
+        self, board: Board, *, pins: Factory, scheduler: Scheduler, sinks: SinkMaker
+    ) -> None:
         self.board = board
         self.pins = pins
         self.scheduler = scheduler
@@ -69,6 +86,14 @@ class Hardware:
             if relay is not None:
                 self.relays[name] = relay
         self.doors = {name: DoorRelay(relay, scheduler) for name, relay in self.relays.items()}
+        self.zones: dict[str, PagingZone] = {}
+        for name, zone in board.audio.zones.items():
+            sink = self._build(f"zone {name}", partial(sinks, name, zone))
+            if sink is not None:
+                amp = self.relays.get(zone.amp_relay) if zone.amp_relay else None
+                self.zones[name] = PagingZone(
+                    name, sink=sink, samplerate=zone.samplerate, scheduler=scheduler, amp=amp
+                )
         self.panel = self._build(
             "panel", partial(FrontPanel, board.panel, factory=pins, scheduler=scheduler)
         )
@@ -76,7 +101,12 @@ class Hardware:
     @classmethod
     def for_board(cls, board: Board, *, run_dir: Path, scheduler: Scheduler) -> Hardware:
         """The board's own back-ends; ``sim`` gets MockFactory pins and WAV sinks in run_dir."""
-        return cls(board, pins=pin_factory(board.gpio.factory), scheduler=scheduler)
+        return cls(
+            board,
+            pins=pin_factory(board.gpio.factory),
+            scheduler=scheduler,
+            sinks=board_sinks(run_dir),
+        )
 
     def _build(self, what: str, make: Callable[[], T]) -> T | None:
         try:
@@ -93,6 +123,7 @@ class Hardware:
         return {
             "board": self.board.name,
             "relays": {name: door.status() for name, door in self.doors.items()},
+            "zones": {name: zone.status() for name, zone in self.zones.items()},
             "panel": self.panel.status() if self.panel is not None else None,
             "problems": dict(self.problems),
         }
@@ -102,4 +133,6 @@ class Hardware:
             relay.close()
         if self.panel is not None:
             self.panel.close()
+        for zone in self.zones.values():
+            zone.close()
         self.pins.close()

@@ -51,6 +51,23 @@ class Door(Section):
     )
 
 
+class PagingSettings(Section):
+    """Paging over the board's audio zones (speakers with amplifiers)."""
+
+    codes: dict[DeviceName, DirectCode] = Field(
+        default_factory=dict, description="zone -> the code a phone dials to page it"
+    )
+    emergency_codes: dict[DeviceName, DirectCode] = Field(
+        default_factory=dict, description="zone -> code for an emergency page, which cuts any"
+    )
+    chime: bool = Field(True, description="a chime before each page")
+    amp_lead: float = Field(1.0, ge=0, le=10, description="seconds the amplifier warms up")
+    max_seconds: float = Field(60, gt=0, le=600, description="longest page a phone records")
+    park_zones: list[DeviceName] = Field(
+        default_factory=list, description="zones that also hear 'waiting on line N'"
+    )
+
+
 def hardware_checks(config: Config, target: Callable[[KeyPath, Target], Found]) -> Found:
     """What the hardware sections get wrong against the board and the rest of pbx.toml.
 
@@ -93,4 +110,24 @@ def hardware_checks(config: Config, target: Callable[[KeyPath, Target], Found]) 
                 found.append(((*at, "openers", j), f"no extension {opener}"))
         if door.openers and door.direct_code is None:
             found.append(((*at, "direct_code"), "openers need a direct_code to dial"))
+    return found + _paging(config.paging, set(board.audio.zones), codes)
+
+
+def _paging(paging: PagingSettings, zones: set[str], taken: dict[str, int]) -> Found:
+    found: Found = []
+    known = ", ".join(sorted(zones)) or "none"
+    named: list[tuple[KeyPath, str]] = [
+        (("paging", "park_zones", i), z) for i, z in enumerate(paging.park_zones)
+    ]
+    codes: dict[str, str] = {}
+    for key in ("codes", "emergency_codes"):
+        for zone, code in getattr(paging, key).items():
+            named.append((("paging", key, zone), zone))
+            if code in codes or code in taken:
+                other = codes.get(code) or f"doors[{taken[code]}].direct_code"
+                found.append((("paging", key, zone), f"{code} is already {other}"))
+            codes.setdefault(code, f"paging.{key}.{zone}")
+    for path, zone in named:
+        if zone not in zones:
+            found.append((path, f"the board has no audio zone {zone!r} ({known})"))
     return found

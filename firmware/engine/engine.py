@@ -42,6 +42,7 @@ from firmware.engine.features.scenarios.service import ScenarioRun
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.features.voicemail.service import Voicemail
 from firmware.engine.features.voicemail.states import MailboxAccess
+from firmware.engine.features.zones.service import ZonePaging
 from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
@@ -116,6 +117,16 @@ class Engine:
         self.caps = CallCaps(calls=lambda: self.calls, config=lambda: self.config)
         self.control = ControlServer(home.control_socket, self.loop, self._command)
         self.prompts = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
+        self.hardware = Hardware.for_board(
+            load_board(config.system.board), run_dir=home.run_dir, scheduler=self.loop
+        )
+        self.zone_paging = ZonePaging(
+            config=lambda: self.config,
+            zones=self.hardware.zones,
+            new_call=self.new_call,
+            recordings=home.run_dir / "pages",
+            prompts=self.prompts,
+        )
         self.voicemail = Voicemail(
             mailboxes=Mailboxes(self.store, home.voicemail_dir),
             loop=self.loop,
@@ -159,7 +170,7 @@ class Engine:
             config=lambda: self.config,
             music=self.hold.player,
             party_phone=self._party_phone,
-            page=self.paging.page,
+            page=self._page,
         )
         self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
         self.in_call = InCallCodes(
@@ -171,9 +182,6 @@ class Engine:
         )
         self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
-        self.hardware = Hardware.for_board(
-            load_board(config.system.board), run_dir=home.run_dir, scheduler=self.loop
-        )
         self.panel = self.hardware.panel and PanelService(
             self.hardware.panel,
             loop=self.loop,
@@ -310,7 +318,9 @@ class Engine:
 
     def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:
         dialed = invite.request_user
-        if self.doors.route(a_leg, extension, dialed):
+        if self.doors.route(a_leg, extension, dialed) or self.zone_paging.route(
+            a_leg, extension, dialed
+        ):
             return
         decision = route_dialed(self.config, caller=extension, dialed=dialed)
         capped = self.caps.refusal(extension, decision)
@@ -446,6 +456,11 @@ class Engine:
         else:
             call.start(Refusing(FEATURE_REFUSED))
         return call
+
+    def _page(self, phones: Sequence[str], prompts: list[str | Path]) -> None:
+        """A park's announcement: on the phones that answer by themselves, and over zones."""
+        self.paging.page(phones, prompts)
+        self.zone_paging.announce(prompts)
 
     def _department(self, number: str) -> Department | None:
         return self.config.department(number)

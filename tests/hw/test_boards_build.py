@@ -7,17 +7,24 @@ from pathlib import Path
 import pytest
 from gpiozero.pins.mock import MockFactory
 
-from drivers.hardware import Hardware
+from drivers.hardware import Hardware, SinkMaker
+from drivers.paging import WavSink
 from firmware.boards import board_names, load_board
 from firmware.engine.loop import EngineLoop
 from tests.support.fake_leg import Clock
+
+
+def wav_sinks(folder: Path) -> SinkMaker:
+    """Every zone a WAV file, whatever sound card the board names."""
+    return lambda name, zone: WavSink(folder / f"{name}.wav", zone.samplerate)
 
 
 @pytest.mark.parametrize("name", board_names())
 def test_every_board_builds_every_driver_on_simulated_back_ends(name: str, tmp_path: Path) -> None:
     board = load_board(name)
     pins = MockFactory()
-    hardware = Hardware(board, pins=pins, scheduler=EngineLoop(lambda ms: None, clock=Clock()))
+    loop = EngineLoop(lambda ms: None, clock=Clock())
+    hardware = Hardware(board, pins=pins, scheduler=loop, sinks=wav_sinks(tmp_path))
     try:
         assert hardware.problems == {}
         assert set(hardware.relays) == set(board.relays)
@@ -25,5 +32,7 @@ def test_every_board_builds_every_driver_on_simulated_back_ends(name: str, tmp_p
             # A relay at rest: its pin is low on an active-high board, high on a relay HAT.
             assert pins.pin(spec.pin).state == (not spec.active_high), relay_name
             assert hardware.status()["relays"][relay_name]["on"] is False  # type: ignore[index]
+        assert set(hardware.zones) == set(board.audio.zones)
+        assert hardware.panel is not None
     finally:
         hardware.close()

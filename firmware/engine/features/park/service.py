@@ -25,7 +25,8 @@ class Park:
         party_phone: Callable[[Call, Leg], Destination | None],
         page: Callable[[Sequence[str], list[str | Path]], None],
     ) -> None:
-        """``page``: announces prompts on phones that answer by themselves."""
+        """``page``: announces prompts on phones that answer by themselves (and the
+        paging zones that take park announcements)."""
         self._config = config
         self._music = music
         self._party_phone = party_phone
@@ -44,8 +45,7 @@ class Park:
         self.parked[slot] = call
         log.info("call %s: parked on line %d", call.record, slot)
         others = [e for e in config.park.announce_to if e != parker.remote_user()]
-        if others:
-            self._page(others, ["parked_on_line", f"num_{slot}"])
+        self._page(others, ["parked_on_line", f"num_{slot}"])
         return Parked(
             slot,
             parker=parker,
