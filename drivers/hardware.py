@@ -19,11 +19,13 @@ from gpiozero.pins import Factory
 from gpiozero.pins.mock import MockFactory
 
 from drivers.door import DoorRelay
+from drivers.line_in import LineInMonitor, LineInSource, SoundDeviceLineIn, WavLineIn
 from drivers.paging import AudioSink, PagingZone, SoundDeviceSink, WavSink
 from drivers.panel import FrontPanel
 from drivers.relay import Relay
 from drivers.timing import Scheduler
 from firmware.boards import SIM, Board, Zone
+from firmware.boards import LineIn as LineInSpec
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -48,6 +50,9 @@ def pin_factory(name: str) -> Factory:
 
 
 SinkMaker = Callable[[str, Zone], AudioSink]
+LineInMaker = Callable[[LineInSpec], LineInSource]
+#: The engine's media clock: what the line-in is resampled to for hold music.
+MEDIA_RATE = 8000
 
 
 def board_sinks(run_dir: Path) -> SinkMaker:
@@ -61,9 +66,27 @@ def board_sinks(run_dir: Path) -> SinkMaker:
     return make
 
 
+def board_line_in(run_dir: Path, scheduler: Scheduler) -> LineInMaker:
+    """The board's line-in, or for a ``sim`` device the WAV file run_dir/line_in.wav, played
+    in once it appears there."""
+
+    def make(spec: LineInSpec) -> LineInSource:
+        if spec.device == SIM:
+            return WavLineIn(run_dir / "line_in.wav", spec.samplerate, scheduler)
+        return SoundDeviceLineIn(spec.device, spec.samplerate)
+
+    return make
+
+
 class Hardware:
     def __init__(
-        self, board: Board, *, pins: Factory, scheduler: Scheduler, sinks: SinkMaker
+        self,
+        board: Board,
+        *,
+        pins: Factory,
+        scheduler: Scheduler,
+        sinks: SinkMaker,
+        line_ins: LineInMaker,
     ) -> None:
         self.board = board
         self.pins = pins
@@ -94,9 +117,22 @@ class Hardware:
                 self.zones[name] = PagingZone(
                     name, sink=sink, samplerate=zone.samplerate, scheduler=scheduler, amp=amp
                 )
+        #: The line-in's level and whether hold music takes it; None without a line-in.
+        self.line_in: LineInMonitor | None = None
+        self._line_in_source: LineInSource | None = None
+        if board.audio.line_in is not None:
+            self.line_in = self._build(
+                "line-in", partial(self._start_line_in, board.audio.line_in, line_ins)
+            )
         self.panel = self._build(
             "panel", partial(FrontPanel, board.panel, factory=pins, scheduler=scheduler)
         )
+
+    def _start_line_in(self, spec: LineInSpec, line_ins: LineInMaker) -> LineInMonitor:
+        monitor = LineInMonitor(samplerate=spec.samplerate, out_rate=MEDIA_RATE)
+        self._line_in_source = line_ins(spec)
+        self._line_in_source.start(monitor.feed)
+        return monitor
 
     @classmethod
     def for_board(cls, board: Board, *, run_dir: Path, scheduler: Scheduler) -> Hardware:
@@ -106,6 +142,7 @@ class Hardware:
             pins=pin_factory(board.gpio.factory),
             scheduler=scheduler,
             sinks=board_sinks(run_dir),
+            line_ins=board_line_in(run_dir, scheduler),
         )
 
     def _build(self, what: str, make: Callable[[], T]) -> T | None:
@@ -124,6 +161,7 @@ class Hardware:
             "board": self.board.name,
             "relays": {name: door.status() for name, door in self.doors.items()},
             "zones": {name: zone.status() for name, zone in self.zones.items()},
+            "line_in": self.line_in.status() if self.line_in is not None else None,
             "panel": self.panel.status() if self.panel is not None else None,
             "problems": dict(self.problems),
         }
@@ -135,4 +173,6 @@ class Hardware:
             self.panel.close()
         for zone in self.zones.values():
             zone.close()
+        if self._line_in_source is not None:
+            self._line_in_source.close()
         self.pins.close()

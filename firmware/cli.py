@@ -396,6 +396,12 @@ def _print_hardware(hardware: dict[str, Any], openings: list[dict[str, Any]]) ->
     if panel:
         trunks = ", ".join(panel["trunks"]) or "no trunk LEDs"
         print(f"panel: button on {panel['selected']}, LED shows {panel['mode_shown']}; {trunks}")
+    for name, zone in hardware.get("zones", {}).items():
+        print(f"zone {name}: {zone['playing'] or 'idle'}")
+    line_in = hardware.get("line_in")
+    if line_in:
+        state = "live" if line_in["live"] else "fallen back to the file"
+        print(f"line-in: {state} (level {line_in['level_dbfs']} dBFS)")
     for what, why in hardware.get("problems", {}).items():
         print(f"hardware {what}: failed: {why}")
     for opening in openings[:3]:

@@ -68,6 +68,16 @@ class PagingSettings(Section):
     )
 
 
+class HoldMusic(Section):
+    """Music on hold from the board's line-in, with the shipped file when it goes quiet."""
+
+    line_in: bool = Field(True, description="take the board's line-in where it has one")
+    silence_dbfs: float = Field(-50, ge=-90, le=0, description="below this, the line is quiet")
+    silence_seconds: float = Field(
+        5, gt=0, le=600, description="quiet this long: the file plays instead"
+    )
+
+
 def hardware_checks(config: Config, target: Callable[[KeyPath, Target], Found]) -> Found:
     """What the hardware sections get wrong against the board and the rest of pbx.toml.
 

@@ -15,7 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from firmware.boards import board_names
 from firmware.config.base import ExtensionNumber, Seconds, Section
-from firmware.config.hardware import Door, PagingSettings
+from firmware.config.hardware import Door, HoldMusic, PagingSettings
 from firmware.config.icm import Icm
 from firmware.config.inbound import (
     Conference,
@@ -405,6 +405,7 @@ class Config(Section):
     security: Security = Security()
     doors: list[Door] = []
     paging: PagingSettings = PagingSettings()
+    hold_music: HoldMusic = HoldMusic()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

@@ -32,6 +32,7 @@ from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.door.service import Doors
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
+from firmware.engine.features.line_in.service import hold_music
 from firmware.engine.features.modes.service import ModeKeeper
 from firmware.engine.features.paging.service import Paging
 from firmware.engine.features.panel.service import PanelService
@@ -158,6 +159,9 @@ class Engine:
             music_path=BUILT_DIR / "music" / "default.wav",
             settings=lambda: self.config.hold,
             holder_phone=self._party_phone,
+            music=hold_music(
+                self.hardware.line_in, loop=self.loop, settings=lambda: self.config.hold_music
+            ),
         )
         self.paging = Paging(
             loop=self.loop,

@@ -8,6 +8,7 @@ import pytest
 from gpiozero.pins.mock import MockFactory
 
 from drivers.hardware import Hardware, SinkMaker
+from drivers.line_in import WavLineIn
 from drivers.paging import WavSink
 from firmware.boards import board_names, load_board
 from firmware.engine.loop import EngineLoop
@@ -24,7 +25,13 @@ def test_every_board_builds_every_driver_on_simulated_back_ends(name: str, tmp_p
     board = load_board(name)
     pins = MockFactory()
     loop = EngineLoop(lambda ms: None, clock=Clock())
-    hardware = Hardware(board, pins=pins, scheduler=loop, sinks=wav_sinks(tmp_path))
+    hardware = Hardware(
+        board,
+        pins=pins,
+        scheduler=loop,
+        sinks=wav_sinks(tmp_path),
+        line_ins=lambda spec: WavLineIn(tmp_path / "line_in.wav", spec.samplerate, loop),
+    )
     try:
         assert hardware.problems == {}
         assert set(hardware.relays) == set(board.relays)
@@ -34,5 +41,6 @@ def test_every_board_builds_every_driver_on_simulated_back_ends(name: str, tmp_p
             assert hardware.status()["relays"][relay_name]["on"] is False  # type: ignore[index]
         assert set(hardware.zones) == set(board.audio.zones)
         assert hardware.panel is not None
+        assert (hardware.line_in is not None) == (board.audio.line_in is not None)
     finally:
         hardware.close()
