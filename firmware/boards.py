@@ -15,7 +15,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from firmware.config.errors import format_path
+from firmware.keypath import format_path
 
 BOARDS_DIR = Path(__file__).resolve().parents[1] / "boards"
 
