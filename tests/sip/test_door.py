@@ -8,11 +8,13 @@ and when it switched, by the engine's clock, which is what these tests read.
 from __future__ import annotations
 
 from collections.abc import Callable
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.sip.test_inbound import staff
+from tests.support import sipp
 from tests.support.box import EXTENSIONS, Box
 from tests.support.calls import CALLEE_TONE, CALLER_TONE
 from tests.support.phone import Phone
@@ -110,3 +112,23 @@ def test_an_opener_opens_the_door_by_its_code_and_nobody_else_can(
     assert OPEN_SECONDS <= pulses(box, 1)[0] < OPEN_SECONDS + 1.0
     [opening] = box.command("status")["door_openings"]
     assert (opening["opened_by"], opening["how"]) == ("100", "direct_code")
+
+
+def test_a_door_station_that_is_not_pjsua2_rings_and_is_opened(
+    box_factory: Callable[..., Box], phone_factory: Callable[[str], Phone], tmp_path: Path
+) -> None:
+    """sipp as the door phone (its own SIP stack, digest auth, a 1 kHz tone as the visitor)."""
+    box = door_box(box_factory)
+    [ivan] = staff(phone_factory, box, "101")
+    ivan.auto_answer(200)
+    station = sipp.extension_calls(
+        box, hold_ms=8000, cwd=tmp_path, extra=["-m", "1"], caller="190", callee="100"
+    )
+    inc = ivan.wait_event("incoming")["call"]
+    ivan.wait_heard(1000, inc)
+    ivan.dtmf(inc, "5")
+    assert OPEN_SECONDS <= pulses(box, 1)[0] < OPEN_SECONDS + 1.0
+    ivan.wait_state(inc, "disconnected", timeout=15)
+    assert sipp.stop(station) == 0, station.stderr.read() if station.stderr else ""
+    [row] = box.closed_calls(1)
+    assert (row["caller"], row["answered_by"]) == ("190", "101")
