@@ -83,18 +83,20 @@ class Hardware:
         self,
         board: Board,
         *,
-        pins: Factory,
+        pins: Callable[[], Factory],
         scheduler: Scheduler,
         sinks: SinkMaker,
         line_ins: LineInMaker,
     ) -> None:
+        """``pins`` makes the pin factory (a missing pin library fails there, and the box
+        goes on without its GPIO devices)."""
         self.board = board
-        self.pins = pins
         self.scheduler = scheduler
         #: Devices that could not be built, and why.
         self.problems: dict[str, str] = {}
+        self.pins = self._build("gpio", pins) if board.relays or _has_panel(board) else None
         self.relays: dict[str, Relay] = {}
-        for name, spec in board.relays.items():
+        for name, spec in board.relays.items() if self.pins is not None else ():
             relay = self._build(
                 f"relay {name}",
                 partial(
@@ -102,7 +104,7 @@ class Hardware:
                     name,
                     pin=spec.pin,
                     active_high=spec.active_high,
-                    factory=pins,
+                    factory=self.pins,
                     clock=scheduler.now,
                 ),
             )
@@ -124,9 +126,11 @@ class Hardware:
             self.line_in = self._build(
                 "line-in", partial(self._start_line_in, board.audio.line_in, line_ins)
             )
-        self.panel = self._build(
-            "panel", partial(FrontPanel, board.panel, factory=pins, scheduler=scheduler)
-        )
+        self.panel = None
+        if self.pins is not None and _has_panel(board):
+            self.panel = self._build(
+                "panel", partial(FrontPanel, board.panel, factory=self.pins, scheduler=scheduler)
+            )
 
     def _start_line_in(self, spec: LineInSpec, line_ins: LineInMaker) -> LineInMonitor:
         monitor = LineInMonitor(samplerate=spec.samplerate, out_rate=MEDIA_RATE)
@@ -139,7 +143,7 @@ class Hardware:
         """The board's own back-ends; ``sim`` gets MockFactory pins and WAV sinks in run_dir."""
         return cls(
             board,
-            pins=pin_factory(board.gpio.factory),
+            pins=partial(pin_factory, board.gpio.factory),
             scheduler=scheduler,
             sinks=board_sinks(run_dir),
             line_ins=board_line_in(run_dir, scheduler),
@@ -175,4 +179,10 @@ class Hardware:
             zone.close()
         if self._line_in_source is not None:
             self._line_in_source.close()
-        self.pins.close()
+        if self.pins is not None:
+            self.pins.close()
+
+
+def _has_panel(board: Board) -> bool:
+    panel = board.panel
+    return bool(panel.mode_button or panel.mode_led or panel.trunk_leds)

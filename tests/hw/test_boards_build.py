@@ -27,7 +27,7 @@ def test_every_board_builds_every_driver_on_simulated_back_ends(name: str, tmp_p
     loop = EngineLoop(lambda ms: None, clock=Clock())
     hardware = Hardware(
         board,
-        pins=pins,
+        pins=lambda: pins,
         scheduler=loop,
         sinks=wav_sinks(tmp_path),
         line_ins=lambda spec: WavLineIn(tmp_path / "line_in.wav", spec.samplerate, loop),
@@ -41,6 +41,25 @@ def test_every_board_builds_every_driver_on_simulated_back_ends(name: str, tmp_p
             assert hardware.status()["relays"][relay_name]["on"] is False  # type: ignore[index]
         assert set(hardware.zones) == set(board.audio.zones)
         assert hardware.panel is not None
+        assert hardware.pins is pins
         assert (hardware.line_in is not None) == (board.audio.line_in is not None)
     finally:
         hardware.close()
+
+
+def test_a_board_whose_pin_library_is_missing_still_builds_its_audio(tmp_path: Path) -> None:
+    def no_library() -> MockFactory:
+        raise ImportError("No module named 'lgpio'")
+
+    loop = EngineLoop(lambda ms: None, clock=Clock())
+    hardware = Hardware(
+        load_board("rpi4-relay"),
+        pins=no_library,
+        scheduler=loop,
+        sinks=wav_sinks(tmp_path),
+        line_ins=lambda spec: WavLineIn(tmp_path / "line_in.wav", spec.samplerate, loop),
+    )
+    assert hardware.problems == {"gpio": "ImportError: No module named 'lgpio'"}
+    assert (hardware.relays, hardware.panel) == ({}, None)
+    assert set(hardware.zones) == {"hall"} and hardware.line_in is not None
+    hardware.close()
