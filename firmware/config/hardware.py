@@ -102,7 +102,10 @@ def hardware_checks(config: Config, target: Callable[[KeyPath, Target], Found]) 
                 found.append(((*at, key), f"{value} is already doors[{seen[value]}]"))
             if value is not None:
                 seen.setdefault(value, i)
-        if door.relay not in board.relays:
+        amps = {zone.amp_relay for zone in board.audio.zones.values()}
+        if door.relay in amps:
+            found.append(((*at, "relay"), f"{door.relay} powers a paging amplifier"))
+        elif door.relay not in board.relays:
             known = ", ".join(board.relays) or "none"
             found.append(
                 ((*at, "relay"), f"board {board.name} has no relay {door.relay!r} ({known})")

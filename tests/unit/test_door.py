@@ -102,6 +102,7 @@ def test_only_an_opener_opens_by_the_direct_code() -> None:
     ("old", "new", "why"),
     [
         ('relay = "door1"', 'relay = "door9"', "doors[0].relay: board sim has no relay 'door9'"),
+        ('relay = "door1"', 'relay = "amp"', "doors[0].relay: amp powers a paging amplifier"),
         ('station = "190"', 'station = "191"', "doors[0].station: no extension 191"),
         ('ring = "extension:101"', 'ring = "menu:main"', "doors[0].ring: a door rings an"),
         ('ring = "extension:101"', 'ring = "department:600"', "doors[0].ring: no department 600"),
