@@ -141,7 +141,6 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
         ),
         park=park,
         rooms=Rooms(config=lambda: config, extension=NOWHERE),
-        open_door=NOWHERE,
     )
     office = Office(keyed=codes.keyed)
     call, ivan, olga = connected(office)

@@ -10,11 +10,8 @@ from drivers.door import DoorRelay
 from drivers.relay import Relay
 from firmware.config import parse_config
 from firmware.engine.call import Destination, RingPlan
-from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.door.service import Doors
 from firmware.engine.features.incall.service import InCallCodes
-from firmware.engine.features.park.service import Park
-from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import LegState
 from firmware.engine.loop import EngineLoop
 from firmware.engine.states import Dialing
@@ -35,11 +32,9 @@ def test_the_answering_party_keys_the_open_code_and_the_call_goes_on() -> None:
     opened: list[tuple[OpenDoor, str]] = []
     codes = InCallCodes(
         config=lambda: config,
-        transfer=Transfer(
-            config=lambda: config, calls=list, party_phone=NOWHERE, extension=NOWHERE
-        ),
-        park=Park(config=lambda: config, music=NOWHERE, party_phone=NOWHERE, page=NOWHERE),
-        rooms=Rooms(config=lambda: config, extension=NOWHERE),
+        transfer=NOWHERE,
+        park=NOWHERE,
+        rooms=NOWHERE,
         open_door=lambda door, by: opened.append((door, by)),
     )
     office = Office(keyed=codes.keyed)
@@ -75,11 +70,9 @@ def test_a_door_relay_that_fails_is_logged_and_the_call_goes_on(
     )
     codes = InCallCodes(
         config=lambda: config,
-        transfer=Transfer(
-            config=lambda: config, calls=list, party_phone=NOWHERE, extension=NOWHERE
-        ),
-        park=Park(config=lambda: config, music=NOWHERE, party_phone=NOWHERE, page=NOWHERE),
-        rooms=Rooms(config=lambda: config, extension=NOWHERE),
+        transfer=NOWHERE,
+        park=NOWHERE,
+        rooms=NOWHERE,
         open_door=lambda door, by: doors.open(door, by=by),
     )
     office = Office(keyed=codes.keyed)

@@ -28,8 +28,9 @@ class InCallCodes:
         transfer: Transfer,
         park: Park,
         rooms: Rooms,
-        open_door: Callable[[OpenDoor, str], object],
+        open_door: Callable[[OpenDoor, str], object] | None = None,
     ) -> None:
+        """``open_door``: pulses a door's lock; without it no digits open a door."""
         self._config = config
         self._open_door = open_door
         self._transfer = transfer
@@ -42,15 +43,17 @@ class InCallCodes:
         if config.extension(leg.remote_user()) is None:
             leg.keyed = ""
             return None
-        keyer = leg.remote_user()
-        door = door_code_in_call(
-            config, caller=call.caller, keyer=keyer, keyed=leg.keyed, complete=complete
-        )
-        if isinstance(door, OpenDoor):
-            call.cancel_timer()
-            leg.keyed = ""
-            self._open_door(door, keyer)
-            return None
+        door = None
+        if self._open_door is not None:
+            keyer = leg.remote_user()
+            door = door_code_in_call(
+                config, caller=call.caller, keyer=keyer, keyed=leg.keyed, complete=complete
+            )
+            if isinstance(door, OpenDoor):
+                call.cancel_timer()
+                leg.keyed = ""
+                self._open_door(door, keyer)
+                return None
         code = door or in_call_code(config, leg.keyed, complete=complete)
         if isinstance(code, KeepKeying):
             call.set_timer(INTER_DIGIT, Event.TONE_TIMEOUT)
