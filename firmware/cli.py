@@ -379,12 +379,36 @@ def _status(home: Home, args: argparse.Namespace) -> int:
         print(f"waiting for a line: {request['extension']} to {request['number']}")
     for name, crm in answer.get("icm", {}).items():
         print(f"icm {name} ({'active' if crm['active'] else 'kept, not asked'}): {_health(crm)}")
+    _print_hardware(answer.get("hardware", {}), answer.get("door_openings", []))
     calls = answer["calls"]
     print(f"calls in progress: {len(calls)}")
     for call in calls:
         legs = ", ".join(f"{leg['role']} rx {leg['rx_packets']} pkt" for leg in call["legs"])
         print(f"  {call['caller']} -> {call['dialed']}: {call['state']} ({legs})")
     return 0
+
+
+def _print_hardware(hardware: dict[str, Any], openings: list[dict[str, Any]]) -> None:
+    """The board's drivers as ``minipbx status`` shows them (see docs/config.md, Hardware)."""
+    for name, relay in hardware.get("relays", {}).items():
+        print(f"relay {name}: {'on' if relay['on'] else 'off'}")
+    panel = hardware.get("panel")
+    if panel:
+        trunks = ", ".join(panel["trunks"]) or "no trunk LEDs"
+        print(f"panel: button on {panel['selected']}, LED shows {panel['mode_shown']}; {trunks}")
+    for name, zone in hardware.get("zones", {}).items():
+        print(f"zone {name}: {zone['playing'] or 'idle'}")
+    line_in = hardware.get("line_in")
+    if line_in:
+        state = "live" if line_in["live"] else "fallen back to the file"
+        print(f"line-in: {state} (level {line_in['level_dbfs']} dBFS)")
+    for what, why in hardware.get("problems", {}).items():
+        print(f"hardware {what}: failed: {why}")
+    for opening in openings[:3]:
+        print(
+            f"door {opening['door']} opened {opening['opened_at']} by {opening['opened_by']} "
+            f"({opening['how']}{'' if opening['relay_ok'] else ', relay failed'})"
+        )
 
 
 def _health(crm: dict[str, Any]) -> str:

@@ -5,18 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-Path = tuple[str | int, ...]
+from firmware.keypath import Path, format_path
 
-
-def format_path(path: Path) -> str:
-    """Render a key path the way it reads in TOML: ``extensions[2].password``."""
-    out = ""
-    for part in path:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        else:
-            out += f".{part}" if out else part
-    return out or "(top level)"
+__all__ = ["ConfigError", "Path", "Problem", "format_path", "locate_line"]
 
 
 @dataclass(frozen=True)

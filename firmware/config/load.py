@@ -10,6 +10,7 @@ from typing import Any
 from pydantic import ValidationError
 
 from firmware.config.errors import ConfigError, Problem, format_path, locate_line
+from firmware.config.hardware import hardware_checks
 from firmware.config.icm import CRM_SOURCES
 from firmware.config.inbound import Step
 from firmware.config.recording import recording_problems
@@ -104,6 +105,7 @@ def _cross_checks(config: Config) -> Found:
     found += _inbound_checks(config)
     found += _icm(config)
     found += recording_problems(config, number_plan(config))
+    found += hardware_checks(config, lambda path, target: _target(config, path, target))
     return found
 
 

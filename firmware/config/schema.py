@@ -15,6 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from firmware.boards import board_names
 from firmware.config.base import ExtensionNumber, Seconds, Section
+from firmware.config.hardware import Door, HoldMusic, PagingSettings
 from firmware.config.icm import Icm
 from firmware.config.inbound import (
     Conference,
@@ -409,6 +410,9 @@ class Config(Section):
     icm: Icm | None = None
     security: Security = Security()
     recording: Recording = Recording()
+    doors: list[Door] = []
+    paging: PagingSettings = PagingSettings()
+    hold_music: HoldMusic = HoldMusic()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

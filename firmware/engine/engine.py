@@ -17,6 +17,8 @@ from typing import Any
 
 import pjsua2 as pj
 
+from drivers.hardware import Hardware
+from firmware.boards import load_board
 from firmware.config import Config, ConfigError, last_good, load_config
 from firmware.config.inbound import Department
 from firmware.config.load import number_plan
@@ -28,10 +30,13 @@ from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.features.blf.service import ParkLamps
 from firmware.engine.features.conference.service import Rooms
+from firmware.engine.features.door.service import Doors
 from firmware.engine.features.hold.service import Hold
 from firmware.engine.features.incall.service import InCallCodes
+from firmware.engine.features.line_in.service import hold_music
 from firmware.engine.features.modes.service import ModeKeeper
 from firmware.engine.features.paging.service import Paging
+from firmware.engine.features.panel.service import PanelService
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.pickup.service import Pickup
 from firmware.engine.features.queues.service import Queues
@@ -40,6 +45,7 @@ from firmware.engine.features.scenarios.service import ScenarioRun
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.features.voicemail.service import Voicemail
 from firmware.engine.features.voicemail.states import MailboxAccess
+from firmware.engine.features.zones.service import ZonePaging
 from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
@@ -72,6 +78,7 @@ from firmware.sipedge.subscribers import write_subscribers
 from firmware.store import analytics
 from firmware.store.cdr import CallRecords
 from firmware.store.db import connect, transaction
+from firmware.store.door import DoorLog
 from firmware.store.recordings import RecordingArchive
 from firmware.store.voicemail import Mailboxes
 
@@ -115,6 +122,16 @@ class Engine:
         self.caps = CallCaps(calls=lambda: self.calls, config=lambda: self.config)
         self.control = ControlServer(home.control_socket, self.loop, self._command)
         self.prompts = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
+        self.hardware = Hardware.for_board(
+            load_board(config.system.board), run_dir=home.run_dir, scheduler=self.loop
+        )
+        self.zone_paging = ZonePaging(
+            config=lambda: self.config,
+            zones=self.hardware.zones,
+            new_call=self.new_call,
+            recordings=home.run_dir / "pages",
+            prompts=self.prompts,
+        )
         self.voicemail = Voicemail(
             mailboxes=Mailboxes(self.store, home.voicemail_dir),
             loop=self.loop,
@@ -149,6 +166,9 @@ class Engine:
             music_path=BUILT_DIR / "music" / "default.wav",
             settings=lambda: self.config.hold,
             holder_phone=self._party_phone,
+            music=hold_music(
+                self.hardware.line_in, loop=self.loop, settings=lambda: self.config.hold_music
+            ),
         )
         self.paging = Paging(
             loop=self.loop,
@@ -162,7 +182,7 @@ class Engine:
             config=lambda: self.config,
             music=self.hold.player,
             party_phone=self._party_phone,
-            page=self.paging.page,
+            page=self._page,
             slot_changed=self.park_lamps.slot_changed,
         )
         self.rooms = Rooms(
@@ -183,8 +203,25 @@ class Engine:
             park=self.park,
             rooms=self.rooms,
             recording=self.recording,
+            open_door=lambda door, by: self.doors.open(door, by=by),
         )
         self.modes = ModeKeeper(self.store, lambda: self.config)
+        self.panel = self.hardware.panel and PanelService(
+            self.hardware.panel,
+            loop=self.loop,
+            modes=self.modes,
+            now=self.inbound.now,
+            config=lambda: self.config,
+            calls=lambda: self.calls,
+        )
+        self.doors = Doors(
+            config=lambda: self.config,
+            relay=self.hardware.door,
+            openings=DoorLog(self.store),
+            new_call=self.new_call,
+            inbound=self.inbound,
+            mode=lambda: str(self.modes.describe(self.inbound.now())["mode"]),
+        )
         self.media_watch = MediaWatch(
             self.loop, lambda: self.calls, lambda: self.config.calls.media_timeout
         )
@@ -231,6 +268,7 @@ class Engine:
         self.recording.close()
         self.park_lamps.close()
         self.icm_lookup.close()
+        self.hardware.close()
         gc.collect()  # calls and players go before the accounts they use
         self.lines.stop()
         gc.collect()  # pjsua2 objects must be gone before the library
@@ -310,6 +348,10 @@ class Engine:
 
     def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:
         dialed = invite.request_user
+        if self.doors.route(a_leg, extension, dialed) or self.zone_paging.route(
+            a_leg, extension, dialed
+        ):
+            return
         decision = route_dialed(self.config, caller=extension, dialed=dialed)
         capped = self.caps.refusal(extension, decision)
         if capped is not None:
@@ -445,6 +487,11 @@ class Engine:
             call.start(Refusing(FEATURE_REFUSED))
         return call
 
+    def _page(self, phones: Sequence[str], prompts: list[str | Path]) -> None:
+        """A park's announcement: on the phones that answer by themselves, and over zones."""
+        self.paging.page(phones, prompts)
+        self.zone_paging.announce(prompts)
+
     def _department(self, number: str) -> Department | None:
         return self.config.department(number)
 
@@ -522,6 +569,8 @@ class Engine:
                 "queues": self.queues.status(),
                 "icm": self.icm_lookup.status(),
                 "recordings": self.recording.status(),
+                "hardware": self.hardware.status(),
+                "door_openings": self.doors.status(),
                 "line_queue": [
                     {"extension": r.extension, "number": r.number}
                     for r in self.outside.line_queue.requests

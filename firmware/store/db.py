@@ -179,6 +179,18 @@ MIGRATIONS: list[str] = [
         CHECK (recording_removed IN ('retention', 'size_cap'));
     CREATE INDEX calls_recorded ON calls (started_at) WHERE recording IS NOT NULL
     """,
+    # Doors: every opening, by whom and how (firmware/store/door.py).
+    """
+    CREATE TABLE door_openings (
+        id INTEGER PRIMARY KEY,
+        opened_at TEXT NOT NULL,
+        door TEXT NOT NULL,
+        opened_by TEXT NOT NULL,
+        how TEXT NOT NULL CHECK (how IN ('during_call', 'direct_code')),
+        relay_ok INTEGER NOT NULL
+    );
+    CREATE INDEX door_openings_door ON door_openings (door, opened_at)
+    """,
 ]
 
 

@@ -21,9 +21,11 @@ class Hold:
         music_path: Path,
         settings: Callable[[], HoldSettings],
         holder_phone: Callable[[Call, Leg], Destination | None],
+        music: Callable[[Path], Music] = Music,
     ) -> None:
         """``holder_phone``: where to ring the holder back, None for a holder who is no
-        extension of the box."""
+        extension of the box; ``music`` makes the player (a line-in's, where there is one)."""
+        self._make_music = music
         self._music_path = music_path
         self._settings = settings
         self._holder_phone = holder_phone
@@ -45,5 +47,5 @@ class Hold:
     def player(self) -> Music:
         """Made on the first hold, on the engine thread: a player is a port of the bridge."""
         if self._music is None:
-            self._music = Music(self._music_path)
+            self._music = self._make_music(self._music_path)
         return self._music

@@ -16,6 +16,7 @@ from firmware.engine.features.recording.service import Recording
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import Leg
 from firmware.engine.states import State
+from firmware.routing.door import OpenDoor, door_code_in_call
 from firmware.routing.incall import (
     AddParty,
     KeepKeying,
@@ -36,8 +37,11 @@ class InCallCodes:
         park: Park,
         rooms: Rooms,
         recording: Recording,
+        open_door: Callable[[OpenDoor, str], object] | None = None,
     ) -> None:
+        """``open_door``: pulses a door's lock; without it no digits open a door."""
         self._config = config
+        self._open_door = open_door
         self._transfer = transfer
         self._park = park
         self._rooms = rooms
@@ -49,7 +53,18 @@ class InCallCodes:
         if config.extension(leg.remote_user()) is None:
             leg.keyed = ""
             return None
-        code = in_call_code(config, leg.keyed, complete=complete)
+        door = None
+        if self._open_door is not None:
+            keyer = leg.remote_user()
+            door = door_code_in_call(
+                config, caller=call.caller, keyer=keyer, keyed=leg.keyed, complete=complete
+            )
+            if isinstance(door, OpenDoor):
+                call.cancel_timer()
+                leg.keyed = ""
+                self._open_door(door, keyer)
+                return None
+        code = door or in_call_code(config, leg.keyed, complete=complete)
         if isinstance(code, KeepKeying):
             call.set_timer(INTER_DIGIT, Event.TONE_TIMEOUT)
             return None

@@ -26,8 +26,9 @@ class Park:
         page: Callable[[Sequence[str], list[str | Path]], None],
         slot_changed: Callable[[int, str | None], object],
     ) -> None:
-        """``page``: announces prompts on phones that answer by themselves;
-        ``slot_changed``: a slot now holds a call from that number, or is free (its lamp)."""
+        """``page``: announces prompts on phones that answer by themselves (and the
+        paging zones that take park announcements); ``slot_changed``: a slot now holds a
+        call from that number, or is free (its lamp)."""
         self._config = config
         self._music = music
         self._party_phone = party_phone
@@ -48,8 +49,7 @@ class Park:
         self._slot_changed(slot, waiting.remote_user())
         log.info("call %s: parked on line %d", call.record, slot)
         others = [e for e in config.park.announce_to if e != parker.remote_user()]
-        if others:
-            self._page(others, ["parked_on_line", f"num_{slot}"])
+        self._page(others, ["parked_on_line", f"num_{slot}"])
         return Parked(
             slot,
             parker=parker,
