@@ -375,6 +375,8 @@ def _status(home: Home, args: argparse.Namespace) -> int:
             f"queue {queue['department']}: {queue['waiting']} waiting, "
             f"{queue['answered']}/{queue['offered']} answered, service level {shown}"
         )
+    for name, driver in answer.get("drivers", {}).items():
+        print(f"{name} {driver['port']}: {_driver_health(driver)}")
     for request in answer["line_queue"]:
         print(f"waiting for a line: {request['extension']} to {request['number']}")
     for name, crm in answer.get("icm", {}).items():
@@ -385,6 +387,14 @@ def _status(home: Home, args: argparse.Namespace) -> int:
         legs = ", ".join(f"{leg['role']} rx {leg['rx_packets']} pkt" for leg in call["legs"])
         print(f"  {call['caller']} -> {call['dialed']}: {call['state']} ({legs})")
     return 0
+
+
+def _driver_health(driver: dict[str, Any]) -> str:
+    """A serial driver's port state, what waits, and its last error."""
+    waiting = driver.get("lines_waiting", driver.get("messages_waiting", 0))
+    unit = "line(s)" if "lines_waiting" in driver else "message(s)"
+    text = f"{driver['state']} since {driver['since']}, {waiting} {unit} waiting"
+    return f"{text}; last error: {driver['last_error']}" if driver["last_error"] else text
 
 
 def _health(crm: dict[str, Any]) -> str:

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from firmware.boards import board_names
 from firmware.config.base import ExtensionNumber, Seconds, Section
+from firmware.config.espa import Espa
 from firmware.config.icm import Icm
 from firmware.config.inbound import (
     Conference,
@@ -27,6 +28,7 @@ from firmware.config.inbound import (
     Scenario,
     Voicemail,
 )
+from firmware.config.smdr import Smdr
 from firmware.routing.toneplans import TONE_PLANS
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
@@ -402,6 +404,8 @@ class Config(Section):
     voicemail: Voicemail = Voicemail()
     icm: Icm | None = None
     security: Security = Security()
+    smdr: Smdr = Smdr()
+    espa: Espa = Espa()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

@@ -45,6 +45,7 @@ from firmware.engine.media import TonePlayer
 from firmware.engine.media_watch import MediaWatch
 from firmware.engine.outside import Outside
 from firmware.engine.prompts import PromptPlayer
+from firmware.engine.serial_drivers import SerialDrivers
 from firmware.engine.sipmsg import Request
 from firmware.engine.states import Confirming, Dialing, Refusing
 from firmware.engine.trunks import Lines
@@ -104,7 +105,8 @@ class Engine:
         self.sip = SipEndpoint(config, log_path=home.pjsua_log)
         self.store = connect(home.store)
         self.loop = EngineLoop(self.sip.pump, turn=lambda: transaction(self.store))
-        self.records = CallRecords(self.store)
+        self.serial_drivers = SerialDrivers(lambda: self.config, home)
+        self.records = CallRecords(self.store, on_closed=self.serial_drivers.call_closed)
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
         self.outside = Outside(self)
         self.calls: list[Call] = []
@@ -155,6 +157,7 @@ class Engine:
             music=self.hold.player,
             party_phone=self._party_phone,
             page=self.paging.page,
+            parked=self.serial_drivers.parked,
         )
         self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
         self.in_call = InCallCodes(
@@ -173,6 +176,7 @@ class Engine:
             log.warning("closed %d call(s) left open by an engine that stopped", closed)
         self.sip.start(AccountEvents(incoming=self._incoming, answered=self.lines.adapter_answered))
         self.lines.start()
+        self.serial_drivers.start()
         self.control.start()
         signal.signal(signal.SIGHUP, lambda *_: self.loop.post(self.reload))
         signal.signal(signal.SIGTERM, lambda *_: self.loop.stop())
@@ -208,6 +212,7 @@ class Engine:
         self.lines.stop()
         gc.collect()  # pjsua2 objects must be gone before the library
         self.records.close_interrupted()
+        self.serial_drivers.stop()
         self.sip.destroy()
 
     # Calls arriving.
@@ -459,7 +464,9 @@ class Engine:
             log.error("reload refused:\n%s", "\n".join(beyond))
             return {"ok": False, "errors": beyond}
         restart = [
-            key for key in ("network", "capacity") if getattr(new, key) != getattr(self.config, key)
+            key
+            for key in ("network", "capacity", "smdr", "espa")
+            if getattr(new, key) != getattr(self.config, key)
         ]
         last_good.keep(text, self.home.last_good_config)
         write_subscribers(self.home.sipedge_db, new)
@@ -490,6 +497,7 @@ class Engine:
                     "legs_configured": self.sip.capacity.legs,
                 },
                 "trunks": [line.status() for line in self.lines.lines.values()],
+                "drivers": self.serial_drivers.status(),
                 "queues": self.queues.status(),
                 "icm": self.icm_lookup.status(),
                 "line_queue": [

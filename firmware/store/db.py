@@ -171,6 +171,15 @@ MIGRATIONS: list[str] = [
     """
     ALTER TABLE calls ADD COLUMN transferred_to TEXT
     """,
+    # Call-record port (drivers/smdr.py): lines the printer has not taken yet, oldest first.
+    """
+    CREATE TABLE smdr_outbox (
+        id INTEGER PRIMARY KEY,
+        call_record INTEGER NOT NULL UNIQUE,
+        line TEXT NOT NULL,
+        queued_at TEXT NOT NULL
+    )
+    """,
 ]
 
 

@@ -24,12 +24,15 @@ class Park:
         music: Callable[[], Music],
         party_phone: Callable[[Call, Leg], Destination | None],
         page: Callable[[Sequence[str], list[str | Path]], None],
+        parked: Callable[[int, Sequence[str]], None] = lambda slot, announce_to: None,
     ) -> None:
-        """``page``: announces prompts on phones that answer by themselves."""
+        """``page``: announces prompts on phones that answer by themselves; ``parked``
+        tells handsets by text (ESPA) which line waits, and for whom."""
         self._config = config
         self._music = music
         self._party_phone = party_phone
         self._page = page
+        self._parked = parked
         self.parked: dict[int, Call] = {}
 
     def park(self, call: Call, parker: Leg, wanted: int | None) -> Parked | None:
@@ -46,6 +49,7 @@ class Park:
         others = [e for e in config.park.announce_to if e != parker.remote_user()]
         if others:
             self._page(others, ["parked_on_line", f"num_{slot}"])
+        self._parked(slot, others)
         return Parked(
             slot,
             parker=parker,

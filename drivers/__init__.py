@@ -1,0 +1,1 @@
+"""Hardware drivers: each a small class over its library, with a simulated twin."""
