@@ -24,13 +24,21 @@ class EspaEvent(Section):
     priority: Digit = 1
 
 
+class DoorEvent(EspaEvent):
+    priority: Digit = 2
+
+
+class AlarmEvent(EspaEvent):
+    priority: Digit = 3
+
+
 class EspaEvents(Section):
-    door: EspaEvent = EspaEvent(priority=2)
+    door: DoorEvent = DoorEvent()
     """A door station rings: its name is the text (sent by the door feature)."""
     park: EspaEvent = EspaEvent()
     """A call waits on a park line: "call for you on line N". No addresses: the extensions
     in ``[park] announce_to`` other than the one who parked it."""
-    alarm: EspaEvent = EspaEvent(priority=3)
+    alarm: AlarmEvent = AlarmEvent()
     """The box's alarms (a line down); the text says which."""
 
 

@@ -392,6 +392,8 @@ class Engine:
 
     def _line_changed(self, trunk: str) -> None:
         self.outside.line_changed(trunk)
+        if (line := self.lines.lines.get(trunk)) is not None:
+            self.serial_drivers.line_changed(line.status())
 
     def finished(self, call: Call) -> None:
         if call in self.calls:

@@ -35,6 +35,7 @@ class SerialDrivers:
         self._config = config
         settings = config()
         self.smdr: CallRecordPort | None = None
+        self._lines_up: set[str] = set()
         self.espa: Espa | None = None
         if settings.smdr.enabled:
             port = PortSettings(settings.smdr, READ_SLICE, settings.smdr.write_timeout)
@@ -78,6 +79,17 @@ class SerialDrivers:
         """A call waits on park line ``slot``: "call for you on line N" to the handsets."""
         if self.espa is not None:
             self.espa.send_event("park", f"Call for you on line {slot}", fallback=announce_to)
+
+    def line_changed(self, line: dict[str, Any]) -> None:
+        """A trunk's line changed (``Line.status()``): a line that was up and went down
+        raises the alarm; a line never up since the start (still registering) does not."""
+        name = str(line["name"])
+        if line["up"]:
+            self._lines_up.add(name)
+        elif name in self._lines_up:
+            self._lines_up.discard(name)
+            if self.espa is not None:
+                self.espa.send_event("alarm", f"Line {name} down: {line['why_down']}")
 
     def status(self) -> dict[str, Any]:
         return {

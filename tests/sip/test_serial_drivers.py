@@ -48,6 +48,8 @@ def test_a_finished_call_is_printed_on_the_call_record_port(
     assert line[57:65] == f"00:{whole // 60:02d}'{whole % 60:02d}"  # Duration
     status = box.command("status")["drivers"]["smdr"]
     assert (status["state"], status["lines_waiting"]) == ("open", 0)
+    shown = box.cli("status").stdout
+    assert f"smdr {port}: open since " in shown and ", 0 line(s) waiting" in shown
 
 
 def test_a_parked_call_is_announced_as_text_to_the_handsets(
