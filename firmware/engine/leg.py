@@ -98,6 +98,7 @@ class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
         self.call_id = ""
         self._audio: pj.AudioMedia | None = None
         self._media_index = 0
+        self._stream: tuple[str, str] | None = None
         #: The audio flows both ways (neither side holds it): silence would mean trouble.
         self.media_active = False
         #: The party put the call on hold (their phone's hold key: a=sendonly or inactive).
@@ -125,8 +126,15 @@ class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
         self.media_active = any(m.status == pj.PJSUA_CALL_MEDIA_ACTIVE for _, m in audio)
         held = any(m.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD for _, m in audio)
         for index, media in audio:
-            if media.status == pj.PJSUA_CALL_MEDIA_ACTIVE and (self._audio is None or self.held):
-                # Resumed from hold the stream may be new: take its port again.
+            if media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+                continue
+            stream_info = self.getStreamInfo(index)
+            stream = (stream_info.remoteRtpAddress, stream_info.codecName)
+            if self._audio is None or self.held or stream != self._stream:
+                # Resumed from hold, or the party moved (a DECT handset re-INVITEd from
+                # another base, a phone after an address change): pjsua made a new stream
+                # whose port must be taken and bridged again.
+                self._stream = stream
                 self._audio = self.getAudioMedia(index)
                 self._media_index = index
                 self.listener.on_leg_media(self)

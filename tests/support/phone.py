@@ -50,7 +50,9 @@ class Server(Protocol):
 class Phone:
     """One test phone: a ``tests.support.phone_agent`` process and what it reported."""
 
-    def __init__(self, name: str, workdir: Path) -> None:
+    def __init__(self, name: str, workdir: Path, host: str = "127.0.0.1") -> None:
+        """``host``: the loopback address the phone sends from (127.0.0.2 and up: another
+        machine, as for source-address protections and DECT bases)."""
         self.name = name
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -64,7 +66,10 @@ class Phone:
         self._stderr_path = self.workdir / f"{name}.stderr.log"
         self._stderr = self._stderr_path.open("wb")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", AGENT, "--name", name, "--workdir", str(self.workdir)],
+            [
+                sys.executable,
+                *("-m", AGENT, "--name", name, "--workdir", str(self.workdir), "--host", host),
+            ],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -227,6 +232,10 @@ class Phone:
             "account_without_registration",
             **self._account(server, user, password, domain, transport),
         )
+
+    def move(self, host: str) -> None:
+        """To another DECT base: new address, new registration, calls re-INVITEd."""
+        self.send("move", host=host)
 
     def unregister(self, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
         self.send("unregister")
