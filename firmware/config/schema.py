@@ -28,6 +28,7 @@ from firmware.config.inbound import (
     Scenario,
     Voicemail,
 )
+from firmware.config.provisioning import Provisioning
 from firmware.config.smdr import Smdr
 from firmware.routing.toneplans import TONE_PLANS
 
@@ -406,6 +407,7 @@ class Config(Section):
     security: Security = Security()
     smdr: Smdr = Smdr()
     espa: Espa = Espa()
+    provisioning: Provisioning = Provisioning()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

@@ -17,6 +17,7 @@ from typing import Any
 
 import pjsua2 as pj
 
+from drivers.provisioning import ProvisioningService, box_key
 from firmware.config import Config, ConfigError, last_good, load_config
 from firmware.config.inbound import Department
 from firmware.config.load import number_plan
@@ -106,6 +107,11 @@ class Engine:
         self.store = connect(home.store)
         self.loop = EngineLoop(self.sip.pump, turn=lambda: transaction(self.store))
         self.serial_drivers = SerialDrivers(lambda: self.config, home)
+        self.provisioning = (
+            ProvisioningService(config=lambda: self.config, key=box_key(home.root))
+            if config.provisioning.enabled
+            else None
+        )
         self.records = CallRecords(self.store, on_closed=self.serial_drivers.call_closed)
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
         self.outside = Outside(self)
@@ -177,6 +183,8 @@ class Engine:
         self.sip.start(AccountEvents(incoming=self._incoming, answered=self.lines.adapter_answered))
         self.lines.start()
         self.serial_drivers.start()
+        if self.provisioning is not None:
+            self.provisioning.start()
         self.control.start()
         signal.signal(signal.SIGHUP, lambda *_: self.loop.post(self.reload))
         signal.signal(signal.SIGTERM, lambda *_: self.loop.stop())
@@ -213,6 +221,8 @@ class Engine:
         gc.collect()  # pjsua2 objects must be gone before the library
         self.records.close_interrupted()
         self.serial_drivers.stop()
+        if self.provisioning is not None:
+            self.provisioning.stop()
         self.sip.destroy()
 
     # Calls arriving.
@@ -500,6 +510,7 @@ class Engine:
                 },
                 "trunks": [line.status() for line in self.lines.lines.values()],
                 "drivers": self.serial_drivers.status(),
+                "provisioning": self.provisioning.status() if self.provisioning else None,
                 "queues": self.queues.status(),
                 "icm": self.icm_lookup.status(),
                 "line_queue": [
