@@ -379,6 +379,9 @@ def _status(home: Home, args: argparse.Namespace) -> int:
         )
     for name, driver in answer.get("drivers", {}).items():
         print(f"{name} {driver['port']}: {_driver_health(driver)}")
+    if provisioning := answer.get("provisioning"):
+        up = "up" if provisioning["up"] else f"down: {provisioning['error']}"
+        print(f"provisioning http://{provisioning['listen']}/: {up}")
     for request in answer["line_queue"]:
         print(f"waiting for a line: {request['extension']} to {request['number']}")
     for name, crm in answer.get("icm", {}).items():
