@@ -80,6 +80,12 @@ class SerialDrivers:
         if self.espa is not None:
             self.espa.send_event("park", f"Call for you on line {slot}", fallback=announce_to)
 
+    def door_ringing(self, door: str) -> None:
+        """A door station rings: its name to the handsets in ``[espa.events] door``. For the
+        door feature; one message to one address is ``self.espa.send(address, text, priority)``."""
+        if self.espa is not None:
+            self.espa.send_event("door", f"Door: {door}")
+
     def line_changed(self, line: dict[str, Any]) -> None:
         """A trunk's line changed (``Line.status()``): a line that was up and went down
         raises the alarm; a line never up since the start (still registering) does not."""

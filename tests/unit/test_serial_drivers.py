@@ -46,3 +46,11 @@ def test_a_broken_call_record_is_logged_not_raised(tmp_path: Path) -> None:
     serial = drivers(tmp_path, smdr={"enabled": True})
     serial.call_closed({"id": 3, "ended_at": "not a time"})
     assert serial.status()["smdr"]["lines_waiting"] == 0
+
+
+def test_a_door_ringing_goes_to_the_door_addresses(tmp_path: Path) -> None:
+    serial = drivers(
+        tmp_path, espa={"enabled": True, "events": {"door": {"addresses": ["201", "202"]}}}
+    )
+    serial.door_ringing("front door")
+    assert waiting(serial) == 2
