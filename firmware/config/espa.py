@@ -44,7 +44,6 @@ class EspaEvents(Section):
 
 class Espa(SerialFraming):
     enabled: bool = False
-    station: StationAddress = Field("1", description="this box's address as control station")
     pager: StationAddress = Field("2", description="the paging or DECT system's address")
     answer_timeout: Seconds = Field(1.0, description="how long to wait for ACK or NAK")
     retries: int = Field(3, ge=0, le=9, description="sends again after a NAK or no answer")
