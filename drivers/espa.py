@@ -153,7 +153,7 @@ class Espa:
 
     def _check_link(self) -> bool:
         answer = self._exchange(select(self._settings.pager))
-        self._line.write(EOT)
+        self._line.write_all(EOT)
         if answer in (ACK, NAK):  # NAK: busy, but there
             self._set_state("open")
             return True
@@ -164,7 +164,7 @@ class Espa:
         """One transaction: select, block, EOT; each step tried 1 + ``retries`` times."""
         tries = self._settings.retries + 1
         if not any(self._exchange(select(self._settings.pager)) == ACK for _ in range(tries)):
-            self._line.write(EOT)
+            self._line.write_all(EOT)
             return Outcome.NO_ANSWER
         block = call_block(call)
         answer = b""
@@ -172,7 +172,7 @@ class Espa:
             answer = self._exchange(block)
             if answer == ACK:
                 break
-        self._line.write(EOT)
+        self._line.write_all(EOT)
         if answer == ACK:
             return Outcome.SENT
         return Outcome.REFUSED if answer == NAK else Outcome.NO_ANSWER
@@ -180,7 +180,7 @@ class Espa:
     def _exchange(self, data: bytes) -> bytes:
         """Sends ``data`` and returns ACK, NAK, or b"" when neither came in time."""
         self._line.discard_input()
-        self._line.write(data)
+        self._line.write_all(data)
         deadline = self._clock() + self._settings.answer_timeout
         while self._clock() < deadline and not self._stopping.is_set():
             byte = self._line.read(1)

@@ -9,8 +9,10 @@ it one end of their own pty pair.
 from __future__ import annotations
 
 import ctypes
+import os
 import select
 import termios
+import time
 from dataclasses import dataclass
 
 import serial
@@ -82,15 +84,49 @@ class SerialLine:
         poller.register(port.fileno(), select.POLLOUT)
         return not any(events & select.POLLHUP for _, events in poller.poll(0))
 
-    def write(self, data: bytes) -> None:
-        """All of ``data``, or ``LineGoneError`` (an error, or flow control holding it back
-        past the write timeout)."""
+    def write(self, data: bytes) -> int:
+        """Writes what the device takes before the write timeout and says how much: fewer
+        bytes than ``data`` when flow control holds the rest back (the caller sends the
+        rest later, so nothing is sent twice). ``LineGoneError`` on an error.
+
+        pyserial's own write raises on its timeout without saying how much went out, so
+        the bytes go to the port's descriptor (opened and set up by pyserial) here.
+        """
         port = self._require()
+        try:
+            descriptor = port.fileno()
+        except (AttributeError, NotImplementedError, serial.SerialException):
+            return self._write_whole(port, data)
+        sent = 0
+        deadline = time.monotonic() + self._settings.write_timeout
+        while sent < len(data):
+            try:
+                written = os.write(descriptor, data[sent:])  # what fits now, maybe part
+            except BlockingIOError:
+                written = 0
+            except OSError as exc:
+                raise LineGoneError(f"write to {self.shown} failed: {exc}") from exc
+            sent += written
+            if written:
+                continue
+            left = deadline - time.monotonic()
+            if left <= 0 or not select.select([], [descriptor], [], left)[1]:
+                break
+        return sent
+
+    def write_all(self, data: bytes) -> None:
+        """All of ``data``, or ``LineGoneError``: for short protocol frames."""
+        if self.write(data) < len(data):
+            raise LineGoneError(f"{self.shown} not ready (flow control)")
+
+    def _write_whole(self, port: serial.Serial, data: bytes) -> int:
+        """A port without a descriptor (``loop://``, network URLs): all or an error."""
         try:
             port.write(data)
             port.flush()
         except (serial.SerialException, OSError) as exc:
             raise LineGoneError(f"write to {self.shown} failed: {exc}") from exc
+        return len(data)
 
     def read(self, size: int) -> bytes:
         """Up to ``size`` bytes; fewer (maybe none) when the read timeout passes first."""

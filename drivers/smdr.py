@@ -33,6 +33,17 @@ class Handed:
     line: str
 
 
+@dataclass
+class Printing:
+    """A record's bytes (its line, and a header or perforation skip around it) that flow
+    control stopped part way: the rest goes when the printer is ready, nothing twice."""
+
+    outbox_id: int
+    data: bytes
+    sent: int
+    page: Page
+
+
 class CallRecordPort:
     def __init__(
         self,
@@ -53,6 +64,7 @@ class CallRecordPort:
         self._stopping = threading.Event()
         self._thread = threading.Thread(target=self._run, name="smdr", daemon=True)
         self._page = Page(settings)
+        self._printing: Printing | None = None
         self._state_lock = threading.Lock()
         self._state = "starting"
         self._since = now()
@@ -124,15 +136,25 @@ class CallRecordPort:
                 return False
             if not self._line.peer_present():
                 raise LineGoneError(f"nobody reads {self._line.shown}")
-            lines, page = self._page.add(row["line"])
-            newline = NEWLINES[self._settings.newline]
-            self._line.write(b"".join(text.encode("ascii", "replace") + newline for text in lines))
+            printing = self._printing
+            if printing is None or printing.outbox_id != row["id"]:
+                lines, page = self._page.add(row["line"])
+                newline = NEWLINES[self._settings.newline]
+                data = b"".join(text.encode("ascii", "replace") + newline for text in lines)
+                printing = Printing(row["id"], data, 0, page)
+            printing.sent += self._line.write(printing.data[printing.sent :])
         except LineGoneError as exc:
             if self._line.url != SIMULATED:
                 self._line.close()
+                self._printing = None  # a new session prints the cut line again, whole
             self._lost(str(exc))
             return False
-        self._page = page
+        if printing.sent < len(printing.data):
+            self._printing = printing  # the rest goes when the printer is ready
+            self._lost(f"{self._line.shown} not ready (flow control)")
+            return False
+        self._printing = None
+        self._page = printing.page
         conn.execute("DELETE FROM smdr_outbox WHERE id = ?", (row["id"],))
         self._waiting = max(0, self._waiting - 1)
         self._set_state("open")

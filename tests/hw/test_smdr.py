@@ -155,3 +155,24 @@ def _read(fd: int, size: int) -> bytes:
     cable = PtyCable.__new__(PtyCable)
     cable.master = fd
     return cable.read_exactly(size, timeout=5)
+
+
+def test_a_printer_that_holds_the_line_gets_the_rest_later_and_nothing_twice(
+    tmp_path: Path, cable: PtyCable, ports: list[CallRecordPort]
+) -> None:
+    """Nobody reads the far end, so the pty fills as a printer's buffer does and holds
+    the line back (flow control); then it reads again and every line comes whole, once."""
+    settings = Smdr(enabled=True, header=False, retry=0.1, write_timeout=0.2)
+    ports.append(port := start_port(tmp_path, cable.url, settings)[0])
+    count = 2000
+    for n in range(1, count + 1):
+        port.print_record(n, record(n % 10000))
+    wait_until(
+        lambda: "not ready" in (port.status()["last_error"] or ""),
+        timeout=10,
+        what="the printer holding the line back",
+    )
+    assert port.status()["lines_waiting"] > 0
+    expected = b"".join(f"{record(n % 10000)}\r\n".encode() for n in range(1, count + 1))
+    assert cable.read_exactly(len(expected), timeout=30) == expected
+    wait_until(lambda: not kept_lines(tmp_path), timeout=10, what="the outbox emptied")
