@@ -61,6 +61,7 @@ def main(argv: list[str] | None = None) -> int:
     bans.add_argument("--json", action="store_true", help="print a JSON object")
     unban = commands.add_parser("unban", help="lift a ban on an address or a lock on an extension")
     unban.add_argument("target", metavar="ADDRESS|EXTENSION")
+    commands.add_parser("devices", help="provisioned adapters and phones: files, credentials")
     report = commands.add_parser("report", help="analytics over the stored calls")
     report.add_argument("what", choices=["scenarios"], help="scenarios: call scenario passes")
     report.add_argument(
@@ -96,6 +97,7 @@ def main(argv: list[str] | None = None) -> int:
         "number": _number,
         "explain": _explain,
         "report": _report,
+        "devices": _devices,
     }[args.command]
     return handler(home, args)
 
@@ -375,6 +377,11 @@ def _status(home: Home, args: argparse.Namespace) -> int:
             f"queue {queue['department']}: {queue['waiting']} waiting, "
             f"{queue['answered']}/{queue['offered']} answered, service level {shown}"
         )
+    for name, driver in answer.get("drivers", {}).items():
+        print(f"{name} {driver['port']}: {_driver_health(driver)}")
+    if provisioning := answer.get("provisioning"):
+        up = "up" if provisioning["up"] else f"down: {provisioning['error']}"
+        print(f"provisioning http://{provisioning['listen']}/: {up}")
     for request in answer["line_queue"]:
         print(f"waiting for a line: {request['extension']} to {request['number']}")
     for name, crm in answer.get("icm", {}).items():
@@ -409,6 +416,37 @@ def _print_hardware(hardware: dict[str, Any], openings: list[dict[str, Any]]) ->
             f"door {opening['door']} opened {opening['opened_at']} by {opening['opened_by']} "
             f"({opening['how']}{'' if opening['relay_ok'] else ', relay failed'})"
         )
+
+
+def _driver_health(driver: dict[str, Any]) -> str:
+    """A serial driver's port state, what waits, and its last error."""
+    waiting = driver.get("lines_waiting", driver.get("messages_waiting", 0))
+    unit = "line(s)" if "lines_waiting" in driver else "message(s)"
+    text = f"{driver['state']} since {driver['since']}, {waiting} {unit} waiting"
+    return f"{text}; last error: {driver['last_error']}" if driver["last_error"] else text
+
+
+def _devices(home: Home, args: argparse.Namespace) -> int:
+    """What the installer types into each device: its file's name and its credential."""
+    from drivers.provisioning import box_key, device_secret
+    from drivers.provisioning_files import DeviceConfigError, device_filename, file_for
+
+    config = _load(home.config)
+    if config is None:
+        return 1
+    key = box_key(home.root)
+    settings, problems = config.provisioning, 0
+    for device in settings.devices:
+        name = device_filename(device)
+        print(f"{device.model} {device.mac}: http://{settings.listen}:{settings.port}/{name}")
+        if settings.auth == "per_device":
+            print(f"  user {device.mac}, password {device_secret(key, device.mac)}")
+        try:
+            file_for(config, name)
+        except DeviceConfigError as exc:
+            problems += 1
+            print(f"  not served: {exc}")
+    return 1 if problems else 0
 
 
 def _health(crm: dict[str, Any]) -> str:

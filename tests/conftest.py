@@ -18,8 +18,8 @@ def phone_factory(tmp_path: Path) -> Iterator[Callable[[str], Phone]]:
     """Makes test phones (agent processes) that all quit at teardown, and must quit cleanly."""
     phones: list[Phone] = []
 
-    def make(name: str) -> Phone:
-        phone = Phone(name, tmp_path / "phones")
+    def make(name: str, host: str = "127.0.0.1") -> Phone:
+        phone = Phone(name, tmp_path / "phones", host)
         phones.append(phone)
         return phone
 

@@ -15,6 +15,7 @@ from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from firmware.boards import board_names
 from firmware.config.base import ExtensionNumber, Seconds, Section
+from firmware.config.espa import Espa
 from firmware.config.hardware import Door, HoldMusic, PagingSettings
 from firmware.config.icm import Icm
 from firmware.config.inbound import (
@@ -28,7 +29,9 @@ from firmware.config.inbound import (
     Scenario,
     Voicemail,
 )
+from firmware.config.provisioning import Provisioning
 from firmware.config.recording import Recording
+from firmware.config.smdr import Smdr
 from firmware.routing.toneplans import TONE_PLANS
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
@@ -413,6 +416,9 @@ class Config(Section):
     doors: list[Door] = []
     paging: PagingSettings = PagingSettings()
     hold_music: HoldMusic = HoldMusic()
+    smdr: Smdr = Smdr()
+    espa: Espa = Espa()
+    provisioning: Provisioning = Provisioning()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

@@ -18,6 +18,7 @@ from typing import Any
 import pjsua2 as pj
 
 from drivers.hardware import Hardware
+from drivers.provisioning import ProvisioningService, box_key
 from firmware.boards import load_board
 from firmware.config import Config, ConfigError, last_good, load_config
 from firmware.config.inbound import Department
@@ -53,6 +54,7 @@ from firmware.engine.media import TonePlayer
 from firmware.engine.media_watch import MediaWatch
 from firmware.engine.outside import Outside
 from firmware.engine.prompts import PromptPlayer
+from firmware.engine.serial_drivers import SerialDrivers
 from firmware.engine.sipmsg import Request
 from firmware.engine.states import Confirming, Dialing, Refusing
 from firmware.engine.trunks import Lines
@@ -115,7 +117,13 @@ class Engine:
         self.sip = SipEndpoint(config, log_path=home.pjsua_log)
         self.store = connect(home.store)
         self.loop = EngineLoop(self.sip.pump, turn=lambda: transaction(self.store))
-        self.records = CallRecords(self.store)
+        self.serial_drivers = SerialDrivers(lambda: self.config, home)
+        self.provisioning = (
+            ProvisioningService(config=lambda: self.config, key=box_key(home.root))
+            if config.provisioning.enabled
+            else None
+        )
+        self.records = CallRecords(self.store, on_closed=self.serial_drivers.call_closed)
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
         self.outside = Outside(self)
         self.calls: list[Call] = []
@@ -184,6 +192,7 @@ class Engine:
             party_phone=self._party_phone,
             page=self._page,
             slot_changed=self.park_lamps.slot_changed,
+            parked=self.serial_drivers.parked,
         )
         self.rooms = Rooms(
             config=lambda: self.config,
@@ -233,6 +242,9 @@ class Engine:
             log.warning("closed %d call(s) left open by an engine that stopped", closed)
         self.sip.start(AccountEvents(incoming=self._incoming, answered=self.lines.adapter_answered))
         self.lines.start()
+        self.serial_drivers.start()
+        if self.provisioning is not None:
+            self.provisioning.start()
         self.control.start()
         signal.signal(signal.SIGHUP, lambda *_: self.loop.post(self.reload))
         signal.signal(signal.SIGTERM, lambda *_: self.loop.stop())
@@ -273,6 +285,9 @@ class Engine:
         self.lines.stop()
         gc.collect()  # pjsua2 objects must be gone before the library
         self.records.close_interrupted()
+        self.serial_drivers.stop()
+        if self.provisioning is not None:
+            self.provisioning.stop()
         self.sip.destroy()
 
     # Calls arriving.
@@ -458,6 +473,8 @@ class Engine:
 
     def _line_changed(self, trunk: str) -> None:
         self.outside.line_changed(trunk)
+        if (line := self.lines.lines.get(trunk)) is not None:
+            self.serial_drivers.line_changed(line.status())
 
     def finished(self, call: Call) -> None:
         if call in self.calls:
@@ -535,7 +552,9 @@ class Engine:
             log.error("reload refused:\n%s", "\n".join(beyond))
             return {"ok": False, "errors": beyond}
         restart = [
-            key for key in ("network", "capacity") if getattr(new, key) != getattr(self.config, key)
+            key
+            for key in ("network", "capacity", "smdr", "espa")
+            if getattr(new, key) != getattr(self.config, key)
         ]
         last_good.keep(text, self.home.last_good_config)
         write_subscribers(self.home.sipedge_db, new)
@@ -566,6 +585,8 @@ class Engine:
                     "legs_configured": self.sip.capacity.legs,
                 },
                 "trunks": [line.status() for line in self.lines.lines.values()],
+                "drivers": self.serial_drivers.status(),
+                "provisioning": self.provisioning.status() if self.provisioning else None,
                 "queues": self.queues.status(),
                 "icm": self.icm_lookup.status(),
                 "recordings": self.recording.status(),

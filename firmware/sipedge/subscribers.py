@@ -23,6 +23,7 @@ AUTH_SCHEMA = [
     " id INTEGER PRIMARY KEY, username VARCHAR(64) DEFAULT '' NOT NULL,"
     " domain VARCHAR(64) DEFAULT '' NOT NULL, password VARCHAR(64) DEFAULT '' NOT NULL,"
     " ha1 VARCHAR(128) DEFAULT '' NOT NULL, ha1b VARCHAR(128) DEFAULT '' NOT NULL,"
+    " handover INTEGER DEFAULT 0 NOT NULL,"
     " CONSTRAINT account_idx UNIQUE (username, domain))",
     "INSERT OR IGNORE INTO version (table_name, table_version) VALUES ('subscriber', 7)",
 ]
@@ -89,12 +90,22 @@ def write_subscribers(db_path: Path, config: Config) -> None:
         conn.execute("PRAGMA journal_mode=WAL")
         for statement in _SCHEMA:
             conn.execute(statement)
+        columns = {row[1] for row in conn.execute("PRAGMA table_info(subscriber)")}
+        if "handover" not in columns:  # a store made before DECT handsets were told apart
+            conn.execute("ALTER TABLE subscriber ADD COLUMN handover INTEGER DEFAULT 0 NOT NULL")
+        handsets = {e.number for e in config.extensions if e.device.startswith("dect:")}
         conn.execute("BEGIN IMMEDIATE")
         conn.execute("DELETE FROM subscriber")
         conn.executemany(
-            "INSERT INTO subscriber (username, domain, ha1, ha1b) VALUES (?, ?, ?, ?)",
+            "INSERT INTO subscriber (username, domain, ha1, ha1b, handover) VALUES (?, ?, ?, ?, ?)",
             [
-                (user, realm, ha1(user, realm, password), ha1(f"{user}@{realm}", realm, password))
+                (
+                    user,
+                    realm,
+                    ha1(user, realm, password),
+                    ha1(f"{user}@{realm}", realm, password),
+                    int(user in handsets),
+                )
                 for user, password in accounts(config)
             ],
         )

@@ -8,7 +8,7 @@ at the engine's last heartbeat.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -47,8 +47,14 @@ def _check_columns(details: Mapping[str, object]) -> None:
 class CallRecords:
     """The calls table, written by the engine and read by the CLI and web UI."""
 
-    def __init__(self, conn: sqlite3.Connection) -> None:
+    def __init__(
+        self,
+        conn: sqlite3.Connection,
+        on_closed: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        """``on_closed`` receives each closed row (the call-record port prints it)."""
         self._conn = conn
+        self._on_closed = on_closed
 
     def open(
         self,
@@ -109,7 +115,7 @@ class CallRecords:
 
     def close(self, record: int, end: CallEnd, at: datetime | None = None) -> None:
         ended = _iso(at or now())
-        self._conn.execute(
+        cur = self._conn.execute(
             """UPDATE calls SET ended_at = ?, disposition = ?, hangup_by = ?, sip_status = ?,
                    reason = ?,
                    talk_seconds = CASE WHEN answered_at IS NULL THEN 0 ELSE
@@ -117,6 +123,9 @@ class CallRecords:
                WHERE id = ? AND ended_at IS NULL""",
             (ended, end.disposition, end.hangup_by, end.sip_status, end.reason, ended, record),
         )
+        if cur.rowcount and self._on_closed is not None:
+            row = self._conn.execute("SELECT * FROM calls WHERE id = ?", (record,)).fetchone()
+            self._on_closed(dict(row))
 
     def heartbeat(self, at: datetime | None = None) -> None:
         self._conn.execute(

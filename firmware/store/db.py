@@ -191,6 +191,15 @@ MIGRATIONS: list[str] = [
     );
     CREATE INDEX door_openings_door ON door_openings (door, opened_at)
     """,
+    # Call-record port (drivers/smdr.py): lines the printer has not taken yet, oldest first.
+    """
+    CREATE TABLE smdr_outbox (
+        id INTEGER PRIMARY KEY,
+        call_record INTEGER NOT NULL UNIQUE,
+        line TEXT NOT NULL,
+        queued_at TEXT NOT NULL
+    )
+    """,
 ]
 
 

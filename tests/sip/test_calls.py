@@ -182,7 +182,7 @@ def test_a_phone_that_moves_its_audio_mid_call_is_heard_and_hears_at_its_new_por
 ) -> None:
     ivan, olga, out, inc = talking(box, phone_factory)
     streams = len(olga.events("media_active"))
-    olga.move(inc)  # a DECT handset handed over to another base re-INVITEs from there
+    olga.renew_audio(inc)  # as a phone on another network re-INVITEs from there
     wait_until(
         lambda: len(olga.events("media_active")) > streams, timeout=5, what="olga's new stream"
     )

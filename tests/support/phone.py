@@ -50,7 +50,9 @@ class Server(Protocol):
 class Phone:
     """One test phone: a ``tests.support.phone_agent`` process and what it reported."""
 
-    def __init__(self, name: str, workdir: Path) -> None:
+    def __init__(self, name: str, workdir: Path, host: str = "127.0.0.1") -> None:
+        """``host``: the loopback address the phone sends from (127.0.0.2 and up: another
+        machine, as for source-address protections and DECT bases)."""
         self.name = name
         self.workdir = Path(workdir)
         self.workdir.mkdir(parents=True, exist_ok=True)
@@ -64,7 +66,10 @@ class Phone:
         self._stderr_path = self.workdir / f"{name}.stderr.log"
         self._stderr = self._stderr_path.open("wb")
         self._proc = subprocess.Popen(
-            [sys.executable, "-m", AGENT, "--name", name, "--workdir", str(self.workdir)],
+            [
+                sys.executable,
+                *("-m", AGENT, "--name", name, "--workdir", str(self.workdir), "--host", host),
+            ],
             cwd=ROOT,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
@@ -228,6 +233,10 @@ class Phone:
             **self._account(server, user, password, domain, transport),
         )
 
+    def move(self, host: str) -> None:
+        """To another DECT base: new address, new registration, calls re-INVITEd."""
+        self.send("move", host=host)
+
     def unregister(self, timeout: float = DEFAULT_TIMEOUT) -> dict[str, Any]:
         self.send("unregister")
         return self.wait_event("unregistered", timeout)
@@ -305,9 +314,10 @@ class Phone:
     def resume(self, call: int) -> None:
         self.send("resume", call=call)
 
-    def move(self, call: int) -> None:
-        """Re-INVITEs with audio from a new RTP port, as a handset changing base does."""
-        self.send("move", call=call)
+    def renew_audio(self, call: int) -> None:
+        """Re-INVITEs ``call`` with its audio from a new RTP port (a laptop on another
+        network; a DECT base handing a handset over, which ``move`` does in full)."""
+        self.send("renew_audio", call=call)
 
     def auto_ring(self, enabled: bool = True) -> None:
         """On by default, like a real phone: every incoming call gets 180 Ringing at once."""

@@ -276,6 +276,7 @@ def account_config(
     transport: str = "udp",
     register: bool = False,
     expires: int = 300,
+    host: str = "127.0.0.1",
 ) -> pj.AccountConfig:
     """An account whose every request goes through ``server``, as a desk phone's does."""
     cfg = pj.AccountConfig()
@@ -290,7 +291,7 @@ def account_config(
     cfg.regConfig.registerOnAdd = register
     if password is not None:
         cfg.sipConfig.authCreds.append(pj.AuthCredInfo("digest", "*", user, 0, password))
-    cfg.mediaConfig.transportConfig.boundAddress = "127.0.0.1"
+    cfg.mediaConfig.transportConfig.boundAddress = host
     # Port 0: the OS picks RTP ports, so phones started together do not race for 4000 and up.
     cfg.mediaConfig.transportConfig.port = 0
     cfg.mediaConfig.lockCodecEnabled = False
@@ -306,8 +307,12 @@ def account_config(
 class Agent:
     """The phone's state; every method runs on the main thread."""
 
-    def __init__(self, name: str, workdir: Path, wire: Wire) -> None:
+    def __init__(self, name: str, workdir: Path, wire: Wire, host: str = "127.0.0.1") -> None:
+        """``host``: the loopback address the phone sends from (127.0.0.2 and up stand for
+        other machines on the LAN, such as the bases of a DECT system)."""
         self.name = name
+        self.host = host
+        self.account_options: dict[str, Any] = {}
         self.workdir = workdir
         self.wire = wire
         self.ep = pj.Endpoint()
@@ -347,7 +352,7 @@ class Agent:
         self.ep.audDevManager().setNullDev()
         for kind, pj_type in (("udp", pj.PJSIP_TRANSPORT_UDP), ("tcp", pj.PJSIP_TRANSPORT_TCP)):
             tcfg = pj.TransportConfig()
-            tcfg.boundAddress = "127.0.0.1"
+            tcfg.boundAddress = self.host
             tid = self.ep.transportCreate(pj_type, tcfg)
             self.ports[kind] = int(self.ep.transportGetInfo(tid).localName.rsplit(":", 1)[1])
         self.ep.libStart()
@@ -357,10 +362,12 @@ class Agent:
             self.ep.codecSetPriority(codec_id, 255 - rank)
         # Direct calls (sip:name@127.0.0.1:port) need an account that uses no server.
         self.local = PhoneAccount(self)
-        self.local.create(account_config(user=self.name, domain=self.address()), True)
+        self.local.create(
+            account_config(user=self.name, domain=self.address(), host=self.host), True
+        )
 
     def address(self) -> str:
-        return f"127.0.0.1:{self.ports['udp']}"
+        return f"{self.host}:{self.ports['udp']}"
 
     def info(self) -> dict[str, Any]:
         return {
@@ -469,9 +476,33 @@ class Commands:
         return self._add_account(register=False, **account)
 
     def _add_account(self, *, server: str, user: str, domain: str, **opts: Any) -> dict[str, Any]:
+        options = {"server": server, "user": user, "domain": domain, **opts}
         account = PhoneAccount(self.agent)
-        account.create(account_config(server=server, user=user, domain=domain, **opts), True)
+        account.create(account_config(host=self.agent.host, **options), True)
         self.agent.accounts.append(account)
+        self.agent.account_options = options
+        return {}
+
+    def move(self, host: str) -> dict[str, Any]:
+        """The handset walks to another base of a multi-cell DECT system: the phone now
+        sends from ``host``, registers its new contact and re-INVITEs its calls with the
+        new contact and media address, as the new base does."""
+        tcfg = pj.TransportConfig()
+        tcfg.boundAddress = host
+        transport = self.agent.ep.transportCreate(pj.PJSIP_TRANSPORT_UDP, tcfg)
+        self.agent.host = host
+        cfg = account_config(host=host, **self.agent.account_options)
+        cfg.sipConfig.transportId = transport
+        self.agent.account().modify(cfg)
+        for call in self.agent.calls.values():
+            if call.isActive():
+                prm = audio_only()
+                prm.opt.flag = (
+                    pj.PJSUA_CALL_UPDATE_CONTACT
+                    | pj.PJSUA_CALL_UPDATE_VIA
+                    | pj.PJSUA_CALL_REINIT_MEDIA
+                )
+                call.reinvite(prm)
         return {}
 
     def unregister(self) -> dict[str, Any]:
@@ -567,9 +598,8 @@ class Commands:
         self.agent.call(call).reinvite(prm)
         return {}
 
-    def move(self, call: int) -> dict[str, Any]:
-        """The phone moves (a DECT handset to another base, a laptop to another network):
-        a re-INVITE whose audio comes from a new RTP socket."""
+    def renew_audio(self, call: int) -> dict[str, Any]:
+        """A re-INVITE whose audio comes from a new RTP socket."""
         prm = audio_only()
         prm.opt.flag = pj.PJSUA_CALL_REINIT_MEDIA | pj.PJSUA_CALL_UPDATE_CONTACT
         self.agent.call(call).reinvite(prm)
@@ -660,13 +690,14 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--name", required=True)
     parser.add_argument("--workdir", type=Path, required=True)
+    parser.add_argument("--host", default="127.0.0.1", help="the address to send from")
     args = parser.parse_args(argv)
     args.workdir.mkdir(parents=True, exist_ok=True)
     # pjlib prints to fd 1 before its log settings apply: keep the real stdout for
     # the protocol and send anything else written there to stderr.
     wire = Wire(os.fdopen(os.dup(1), "w", encoding="utf-8"))
     os.dup2(2, 1)
-    agent = Agent(args.name, args.workdir, wire)
+    agent = Agent(args.name, args.workdir, wire, args.host)
     agent.start()
     inbox: queue.SimpleQueue[dict[str, Any] | None] = queue.SimpleQueue()
     threading.Thread(target=read_commands, args=(sys.stdin, inbox), daemon=True).start()

@@ -25,15 +25,18 @@ class Park:
         party_phone: Callable[[Call, Leg], Destination | None],
         page: Callable[[Sequence[str], list[str | Path]], None],
         slot_changed: Callable[[int, str | None], object],
+        parked: Callable[[int, Sequence[str]], None] = lambda slot, announce_to: None,
     ) -> None:
         """``page``: announces prompts on phones that answer by themselves (and the
         paging zones that take park announcements); ``slot_changed``: a slot now holds a
-        call from that number, or is free (its lamp)."""
+        call from that number, or is free (its lamp); ``parked`` tells handsets by text
+        (ESPA) which line waits, and for whom."""
         self._config = config
         self._music = music
         self._party_phone = party_phone
         self._page = page
         self._slot_changed = slot_changed
+        self._parked = parked
         self.parked: dict[int, Call] = {}
 
     def park(self, call: Call, parker: Leg, wanted: int | None) -> Parked | None:
@@ -50,6 +53,7 @@ class Park:
         log.info("call %s: parked on line %d", call.record, slot)
         others = [e for e in config.park.announce_to if e != parker.remote_user()]
         self._page(others, ["parked_on_line", f"num_{slot}"])
+        self._parked(slot, others)
         return Parked(
             slot,
             parker=parker,
