@@ -27,6 +27,7 @@ from firmware.config.inbound import (
     Scenario,
     Voicemail,
 )
+from firmware.config.web import Web
 from firmware.routing.toneplans import TONE_PLANS
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
@@ -402,6 +403,7 @@ class Config(Section):
     voicemail: Voicemail = Voicemail()
     icm: Icm | None = None
     security: Security = Security()
+    web: Web = Web()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)
