@@ -33,12 +33,12 @@ class Web:
     templates: Jinja2Templates
     clock: Clock
 
-    def render(self, request: Request, name: str, status: int = 200, **values: Any) -> Any:
+    def render(self, request: Request, template: str, status: int = 200, **values: Any) -> Any:
         """A page with what every page needs: who is signed in, the CSRF token, the nav."""
         values.setdefault("viewer", current_viewer(request))
         values.setdefault("flash", None)
         return self.templates.TemplateResponse(
-            request, name, {"csrf": csrf_token(request), **values}, status_code=status
+            request, template, {"csrf": csrf_token(request), **values}, status_code=status
         )
 
 

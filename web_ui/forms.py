@@ -14,7 +14,7 @@ from typing import Any
 
 from starlette.datastructures import FormData
 from tomlkit import TOMLDocument, aot, nl, table
-from tomlkit.items import AoT, Comment, Table, Whitespace
+from tomlkit.items import AoT, Comment, InlineTable, Table, Whitespace
 
 from firmware.config import ConfigError
 
@@ -34,16 +34,15 @@ class Problems:
 
 
 def config_problems(exc: ConfigError, prefix: str) -> Problems:
-    """``exc``'s problems placed on the fields of the entry at key path ``prefix``."""
+    """``exc``'s problems placed on the fields of the entry at key path ``prefix``: a field
+    is named by its keys joined with ``_`` (``queue.max_wait`` is ``queue_max_wait``)."""
     found = Problems()
     for problem in exc.problems:
         if problem.path == prefix:
             found.add("", problem.message)
-        elif problem.path.startswith((f"{prefix}.", f"{prefix}[")) and prefix:
-            rest = problem.path[len(prefix) :].lstrip(".")
-            found.add(
-                re.split(r"[.\[]", rest)[0] if not rest.startswith("[") else "", problem.message
-            )
+        elif prefix and problem.path.startswith(f"{prefix}."):
+            keys = re.sub(r"\[[^\]]*\]", "", problem.path[len(prefix) + 1 :])
+            found.add(keys.replace(".", "_"), problem.message)
         else:
             where = f"line {problem.line}, " if problem.line else ""
             found.general.append(f"{where}{problem.path}: {problem.message}")
@@ -63,17 +62,25 @@ def choices(form: FormData, name: str) -> list[str]:
     return [v.strip() for v in form.getlist(name) if isinstance(v, str) and v.strip()]
 
 
+def as_seconds(raw: str) -> float:
+    """``raw`` as seconds; ValueError says what is wrong with it."""
+    try:
+        value = float(raw.replace(",", "."))
+    except ValueError:
+        raise ValueError(f"{raw!r} is not a number of seconds") from None
+    return int(value) if value.is_integer() else value
+
+
 def seconds(form: FormData, name: str, problems: Problems) -> float | None:
     """A number of seconds, or None when left empty; garbage is a problem on the field."""
     raw = text(form, name)
     if not raw:
         return None
     try:
-        value = float(raw.replace(",", "."))
-    except ValueError:
-        problems.add(name, f"{raw!r} is not a number of seconds")
+        return as_seconds(raw)
+    except ValueError as exc:
+        problems.add(name, str(exc))
         return None
-    return int(value) if value.is_integer() else value
 
 
 def whole(form: FormData, name: str, problems: Problems) -> int | None:
@@ -103,7 +110,7 @@ def index_of(document: TOMLDocument, name: str, key: str, value: str) -> int | N
     )
 
 
-def update(entry: Table, values: dict[str, Any]) -> None:
+def update(entry: Table | InlineTable, values: dict[str, Any]) -> None:
     """Sets each key, removes those given None: the entry's other keys and comments stay."""
     for key, value in values.items():
         if value is None:

@@ -7,6 +7,7 @@ socket's ``reload``, whose answer the page reports.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from firmware.config import Config, ConfigError
@@ -23,15 +24,23 @@ class Saved:
 
 
 def save(
-    web: Web, viewer: Viewer, *, version: str, edit: Edit, prefix: str, what: str
+    web: Web,
+    viewer: Viewer,
+    *,
+    version: str,
+    edit: Edit,
+    prefix: str,
+    what: str,
+    place: Callable[[ConfigError], Problems] | None = None,
 ) -> Saved | Problems:
-    """``prefix`` is the key path of the entry the form edits (``extensions[3]``)."""
+    """``prefix`` is the key path of the entry the form edits (``extensions[3]``); its
+    problems go on the form's fields, or where ``place`` puts them."""
     try:
         config = web.config_file.save(version, edit)
     except StaleEditError as exc:
         return Problems(general=[str(exc)])
     except ConfigError as exc:
-        return config_problems(exc, prefix)
+        return place(exc) if place else config_problems(exc, prefix)
     log.info("pbx.toml saved from the web UI by %s: %s", viewer.login, what)
     answer = web.engine.ask({"cmd": "reload"})
     if answer.get("ok"):

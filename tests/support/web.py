@@ -21,6 +21,20 @@ from web_ui.app import create_app
 from web_ui.context import Web
 
 USER_PASSWORD = "Olga-web-pass-42"
+#: The office's line and number, as an installer fills in the sample's commented blocks.
+OFFICE_LINE = """
+[[trunks]]
+name = "city"
+kind = "sip"
+host = "127.0.0.1:5999"
+username = "74951110000"
+password = "Trunk-pass-123"
+
+[[numbers]]
+number = "+7 495 111-00-00"   # the office number
+trunk = "city"
+scenarios = { day = "day", lunch = "lunch", night = "night" }
+"""
 USER = "102"
 
 
@@ -73,11 +87,14 @@ class WebBox:
     root: Path
     clock: Clock = field(default_factory=Clock)
     make_admin: bool = True
+    office_line: bool = True
 
     def __post_init__(self) -> None:
         self.home = Home(self.root)
         self.root.mkdir(parents=True, exist_ok=True)
-        write_sample_if_missing(self.home.config)
+        if write_sample_if_missing(self.home.config) and self.office_line:
+            with self.home.config.open("a", encoding="utf-8") as out:
+                out.write(OFFICE_LINE)
         self.app = create_app(self.home, load_config(self.home.config).web, clock=self.clock)
         self.web: Web = self.app.state.web
         self.admin_password = ""

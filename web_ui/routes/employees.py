@@ -49,7 +49,7 @@ def _read(form: FormData, problems: Problems) -> dict[str, Any]:
     return values
 
 
-def _outbound(config: Config, values: dict[str, Any], form: FormData) -> dict[str, Any] | None:
+def _outbound(config: Config, form: FormData) -> dict[str, Any] | None:
     """The extension's own ``outbound`` when it differs from the box's [outbound]."""
     allow = [c for c in NUMBER_CLASSES if c in choices(form, "allow")]
     trunks = [t.name for t in config.trunks if t.name in choices(form, "trunks")]
@@ -117,11 +117,12 @@ async def _store(request: Request, viewer: Admin, *, editing: str | None) -> Any
     form = await request.form()
     problems = Problems()
     values = _read(form, problems)
-    shown = {**values, "allow": choices(form, "allow"), "trunks": choices(form, "trunks")}
+    shown: dict[str, Any] = {k: text(form, k) for k in FIELDS}
+    shown.update(allow=choices(form, "allow"), trunks=choices(form, "trunks"))
     snapshot = snapshot_or_none(request)
     if problems or snapshot is None:
         return _page(request, values=shown, problems=problems, status=422, editing=editing)
-    outbound = _outbound(snapshot.config, values, form)
+    outbound = _outbound(snapshot.config, form)
     password = new_sip_password() if editing is None else None
 
     def edit(document: TOMLDocument) -> None:
