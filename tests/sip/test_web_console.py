@@ -11,8 +11,8 @@ from tests.sip.test_hold import hears_music
 from tests.support.box import Box
 from tests.support.calls import talking
 from tests.support.phone import Phone
-from tests.support.web import WebBox, inputs
 from tests.support.wait import wait_until
+from tests.support.web import WebBox, inputs
 
 pytestmark = pytest.mark.sip
 
