@@ -40,6 +40,8 @@ def _shown(extension: Extension | None, config: Config) -> dict[str, Any]:
     outbound = config.outbound_for(extension)
     shown: dict[str, Any] = {k: getattr(extension, k) for k in FIELDS}
     shown.update(allow=outbound.allow, trunks=outbound.trunks)
+    if extension.forward_after is not None:
+        shown["forward_after"] = f"{extension.forward_after:g}"
     return {k: ("" if v is None else v) for k, v in shown.items()}
 
 
