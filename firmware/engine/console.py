@@ -3,8 +3,10 @@
 ``console`` answers with the calls up now, each extension's state (as a BLF
 lamp shows it), the queues with their waiting callers and how long each has
 waited, the park slots and the mode; ``park`` parks a talking call as ``*7#``
-would, with the office's party as the parker; ``mode`` forces a mode (or
-releases it) as the feature code does, in the name of the signed-in admin.
+would, and ``transfer`` hands it to an extension as the keyed transfer does,
+both with the office's party as the one who parks or transfers; ``mode``
+forces a mode (or releases it) as the feature code does, in the name of the
+signed-in admin.
 Runs on the engine thread, like every control request.
 """
 
@@ -20,10 +22,11 @@ from firmware.engine.call import Call
 from firmware.engine.features.modes.service import ModeKeeper
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.queues.service import Queues
+from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import Leg
 from firmware.routing.modes import ForceMode, ReleaseMode
 
-COMMANDS = ("console", "park", "mode")
+COMMANDS = ("console", "park", "transfer", "mode")
 
 
 class Console:
@@ -34,6 +37,7 @@ class Console:
         calls: Callable[[], list[Call]],
         queues: Queues,
         park: Park,
+        transfer: Transfer,
         modes: ModeKeeper,
         now: Callable[[], datetime],
     ) -> None:
@@ -41,6 +45,7 @@ class Console:
         self._calls = calls
         self._queues = queues
         self._park = park
+        self._transfer = transfer
         self._modes = modes
         self._now = now
 
@@ -48,6 +53,8 @@ class Console:
         name = request.get("cmd")
         if name == "park":
             return self.park(request.get("record"))
+        if name == "transfer":
+            return self.transfer(request.get("record"), str(request.get("to", "")))
         if name == "mode":
             return self.force_mode(request.get("mode"), str(request.get("by", "console")))
         return self.live()
@@ -120,25 +127,43 @@ class Console:
             for line in [self._queues.lines.get(department.number)]
         ]
 
-    def park(self, record: object) -> dict[str, Any]:
+    def _office_party(self, record: object) -> tuple[Call, Leg] | str:
+        """A talking call and its office party's leg, or why the console cannot act on it."""
         call = next((c for c in self._calls() if c.record == record), None)
         if call is None:
-            return {"ok": False, "errors": [f"no call {record} in progress"]}
+            return f"no call {record} in progress"
         if call.state is None or call.state.name != "talking":
-            return {"ok": False, "errors": [f"call {record} is not talking, it cannot be parked"]}
+            return f"call {record} is not talking"
         config = self._config()
         office = [
             leg
             for leg in (call.b_leg, call.a_leg)
             if isinstance(leg, Leg) and config.extension(leg.remote_user()) is not None
         ]
-        if not office:
-            return {"ok": False, "errors": [f"call {record} has no office phone to park from"]}
-        parked = self._park.park(call, office[0], None)
+        return (call, office[0]) if office else f"call {record} has no office phone in it"
+
+    def park(self, record: object) -> dict[str, Any]:
+        found = self._office_party(record)
+        if isinstance(found, str):
+            return {"ok": False, "errors": [f"{found}: it cannot be parked"]}
+        call, parker = found
+        parked = self._park.park(call, parker, None)
         if parked is None:
             return {"ok": False, "errors": ["every park slot is taken"]}
         call.switch(parked, "parked from the console")
         return {"ok": True, "slot": parked.slot}
+
+    def transfer(self, record: object, target: str) -> dict[str, Any]:
+        found = self._office_party(record)
+        if isinstance(found, str):
+            return {"ok": False, "errors": [f"{found}: it cannot be transferred"]}
+        call, transferor = found
+        transferring = self._transfer.keyed(call, transferor, target)
+        if transferring is None:
+            why = "no such extension, already in the call, or its phone cannot be rung"
+            return {"ok": False, "errors": [f"call {record} cannot go to {target!r}: {why}"]}
+        call.switch(transferring, "transferred from the console")
+        return {"ok": True}
 
     def force_mode(self, mode: object, by: str) -> dict[str, Any]:
         config = self._config()

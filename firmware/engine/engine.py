@@ -169,6 +169,7 @@ class Engine:
             calls=lambda: self.calls,
             queues=self.queues,
             park=self.park,
+            transfer=self.transfer,
             modes=self.modes,
             now=self.inbound.now,
         )

@@ -9,12 +9,14 @@ import pytest
 
 from tests.sip.test_hold import hears_music
 from tests.support.box import Box
-from tests.support.calls import talking
+from tests.support.calls import CALLER_TONE, talking
 from tests.support.phone import Phone
 from tests.support.wait import wait_until
 from tests.support.web import WebBox, inputs
 
 pytestmark = pytest.mark.sip
+
+SERGEY_TONE = 1300
 
 
 def first_live_event(client: object, path: str) -> str:
@@ -61,10 +63,40 @@ def test_the_console_shows_a_live_call_and_a_click_parks_it(
     again = admin.post(
         "/console/park", data={"record": str(record)}, headers={"x-csrf-token": csrf}
     )
-    assert "is not talking, it cannot be parked" in again.text
+    assert "is not talking: it cannot be parked" in again.text
 
     forced = admin.post("/console/mode", data={"mode": "night"}, headers={"x-csrf-token": csrf})
     assert "Mode now: night" in forced.text
     assert box.command("status")["mode"]["override"]["by"] == "admin"
     ivan.hangup(out)
     ivan.wait_state(out, "disconnected")
+
+
+def test_the_console_transfers_a_talking_call_to_another_extension(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    admin = WebBox(box.root).signed_in("admin")
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    sergey = phone_factory("ext103")
+    sergey.register(box, "103")
+    sergey.play(SERGEY_TONE)
+    record = box.command("status")["calls"][0]["record"]
+    csrf = inputs(admin.get("/console").text)["csrf"]
+    headers = {"x-csrf-token": csrf}
+    refused = admin.post(
+        "/console/transfer", data={"record": str(record), "to": "199"}, headers=headers
+    )
+    assert f"call {record} cannot go to &#39;199&#39;: no such extension" in refused.text
+    handed = admin.post(
+        "/console/transfer", data={"record": str(record), "to": "103"}, headers=headers
+    )
+    assert f"Call {record} is being handed to 103" in handed.text
+    offered = sergey.wait_event("incoming", timeout=10)
+    sergey.answer(offered["call"])
+    ivan.wait_heard(SERGEY_TONE, out)
+    sergey.wait_heard(CALLER_TONE, offered["call"])
+    reception.wait_state(inc, "disconnected")
+    ivan.hangup(out)
+    sergey.wait_state(offered["call"], "disconnected")
+    [row] = box.closed_calls(1)
+    assert row["transferred_to"] == "103"

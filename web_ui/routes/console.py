@@ -1,5 +1,6 @@
 """The operator console: live calls, each extension's lamp, queues and park slots, pushed
-by server-sent events as they change; parking a call and forcing a mode by click."""
+by server-sent events as they change; parking or transferring a call and forcing a mode
+by click."""
 
 from __future__ import annotations
 
@@ -89,6 +90,21 @@ async def park(request: Request, viewer: Admin) -> HTMLResponse:
     snapshot = snapshot_or_none(request)
     code = f"{snapshot.config.dialing.park}{slot}" if snapshot else f"the park code and {slot}"
     return _note(request, f"Call parked on line {slot}: any phone dials {code} to take it.")
+
+
+@router.post("/transfer")
+async def transfer(request: Request, viewer: Admin) -> HTMLResponse:
+    form = await request.form()
+    record, target = text(form, "record"), text(form, "to")
+    if not record.isdigit():
+        return _note(request, f"{record!r} is not a call", ok=False)
+    answer = await to_thread.run_sync(
+        web_of(request).engine.ask, {"cmd": "transfer", "record": int(record), "to": target}
+    )
+    if not answer.get("ok"):
+        return _note(request, "; ".join(answer.get("errors", [])), ok=False)
+    log.info("console: %s transferred call %s to %s", viewer.login, record, target)
+    return _note(request, f"Call {record} is being handed to {target}.")
 
 
 @router.post("/mode")
