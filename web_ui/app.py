@@ -24,6 +24,15 @@ from web_ui.guard import Clock, LoginLimiter, session_secret
 from web_ui.paths import accounts_db, secret_file, web_dir
 from web_ui.routes import auth, console, departments, employees, me, numbers, reports
 
+PAGE_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "Content-Security-Policy": "default-src 'self'; style-src 'self' 'unsafe-inline'; "
+    "img-src 'self' data:; frame-ancestors 'none'",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+
 
 def create_app(home: Home, settings: WebSettings, *, clock: Clock = time.monotonic) -> FastAPI:
     """``clock`` times sign-in limits; tests pass their own."""
@@ -58,6 +67,14 @@ def create_app(home: Home, settings: WebSettings, *, clock: Clock = time.monoton
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (auth, employees, departments, numbers, reports, console, me):
         app.include_router(module.router)
+
+    @app.middleware("http")
+    async def _page_headers(request: Request, call_next: Any) -> Any:
+        """No framing by other sites (clicks on the console cannot be hijacked), scripts
+        only from the box itself, and pages are not cached (they show live state)."""
+        response = await call_next(request)
+        response.headers.update(PAGE_HEADERS)
+        return response
 
     @app.exception_handler(SignInNeededError)
     def _sign_in(request: Request, exc: SignInNeededError) -> Any:

@@ -33,5 +33,12 @@ def serve(home: Home, config: Config) -> int:
     settings = config.web
     app = create_app(home, settings)
     print(f"minipbx: web UI on http://{settings.address}:{settings.port}/", file=sys.stderr)
-    uvicorn.run(app, host=settings.address, port=settings.port, log_level="warning")
+    # A console left open holds a stream: stopping waits for it only this long.
+    uvicorn.run(
+        app,
+        host=settings.address,
+        port=settings.port,
+        log_level="warning",
+        timeout_graceful_shutdown=2,
+    )
     return 0

@@ -153,3 +153,10 @@ def test_pages_never_show_sip_passwords(box: WebBox) -> None:
     pages += [admin.get(f"/setup/employees/{e.number}").text for e in config.extensions]
     for extension in config.extensions:
         assert all(extension.password not in page for page in pages), extension.number
+
+
+def test_pages_cannot_be_framed_or_run_scripts_from_elsewhere(box: WebBox) -> None:
+    page = box.signed_in("admin").get("/setup/employees")
+    assert page.headers["x-frame-options"] == "DENY"
+    assert "frame-ancestors 'none'" in page.headers["content-security-policy"]
+    assert "default-src 'self'" in page.headers["content-security-policy"]
