@@ -120,3 +120,26 @@ def test_a_number_to_a_missing_extension_is_refused_next_to_the_field(box: WebBo
     assert page.status_code == 422
     assert ("destination", "no extension 199") in field_errors(page.text)
     assert box.config_text() == before
+
+
+def test_a_steps_comment_moves_with_the_step(box: WebBox) -> None:
+    admin = box.signed_in("admin")
+    page = post_form(
+        admin,
+        "/setup/scenarios/day",
+        "/setup/scenarios/day",
+        {
+            "kind": ["icm", "greeting", "menu", "queue", "voicemail"],
+            "value": ["", "", "main", "600", "100"],
+            "ring": ["", "", "", "", ""],
+            "action": "save",
+        },
+    )
+    assert page.status_code == 200, page.text
+    lines = box.config_text().splitlines()
+    icm = next(line for line in lines if '{kind = "icm"}' in line)
+    greeting = next(line for line in lines if '{kind = "greeting"}' in line and "clock" in line)
+    assert icm.endswith("# a returning customer rings their manager first")
+    assert lines.index(icm) + 1 == lines.index(greeting)
+    day = load_config(box.home.config).scenario("day")
+    assert day is not None and [s.kind for s in day.steps][:2] == ["icm", "greeting"]

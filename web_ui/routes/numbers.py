@@ -9,6 +9,7 @@ from typing import Any
 from fastapi import APIRouter, HTTPException, Request
 from starlette.datastructures import FormData
 from tomlkit import TOMLDocument, array, inline_table
+from tomlkit.items import Array
 
 from firmware.config import ConfigError
 from firmware.config.inbound import Scenario
@@ -211,13 +212,11 @@ def _rearranged(rows: list[dict[str, str]], action: str) -> list[dict[str, str]]
     return rows
 
 
-def _steps(rows: list[dict[str, str]], problems: Problems) -> Any:
-    """The rows as a TOML array of inline tables, one step a line."""
-    steps = array()
-    steps.multiline(True)
+def _steps(rows: list[dict[str, str]], problems: Problems) -> list[dict[str, Any]]:
+    """The rows as steps, the keys their kinds take; a bad ring time is its row's problem."""
+    steps = []
     for i, row in enumerate(rows):
-        step = inline_table()
-        step["kind"] = row["kind"]
+        step: dict[str, Any] = {"kind": row["kind"]}
         if row["value"] and row["kind"] in VALUE_KEY:
             step[VALUE_KEY[row["kind"]]] = row["value"]
         if row["ring"]:
@@ -227,6 +226,29 @@ def _steps(rows: list[dict[str, str]], problems: Problems) -> Any:
                 problems.add(f"step{i}", str(exc))
         steps.append(step)
     return steps
+
+
+def _step_array(steps: list[dict[str, Any]], old: object) -> Array:
+    """``steps`` as a TOML array, one step a line. A step that was in the old list keeps
+    the comment written after it, wherever it moved to."""
+    comments: list[tuple[dict[str, Any], str | None]] = []
+    if isinstance(old, Array):
+        comments = [
+            (group.value.unwrap(), group.comment.as_string().strip().lstrip("#").strip())
+            if group.comment
+            else (group.value.unwrap(), None)
+            for group in old._value
+            if group.value is not None
+        ]
+    written = array()
+    for step in steps:
+        line = inline_table()
+        line.update(step)
+        match = next((i for i, (was, _) in enumerate(comments) if was == step), None)
+        comment = comments.pop(match)[1] if match is not None else None
+        written.add_line(line, indent="  ", comment=comment or None)
+    written.add_line(indent="")
+    return written
 
 
 def _scenario_page(
@@ -306,11 +328,11 @@ async def _store_scenario(request: Request, viewer: Admin, name: str | None) -> 
         table = entries(document, "scenarios")
         index = index_of(document, "scenarios", "name", name) if name else None
         if name is None:
-            append_entry(table, {"name": new_name or None, "steps": steps})
+            append_entry(table, {"name": new_name or None, "steps": _step_array(steps, None)})
         elif index is None:
             raise HTTPException(404, f"no scenario {name}")
         else:
-            table[index]["steps"] = steps
+            table[index]["steps"] = _step_array(steps, table[index].get("steps"))
 
     result = save(
         web,
