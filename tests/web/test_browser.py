@@ -21,7 +21,7 @@ from tests.sip.test_trunks import ACCOUNTS, MOBILE, TRUNK_USER, trunk_toml, wait
 from tests.support.box import Box
 from tests.support.phone import Phone
 from tests.support.provider import Provider
-from tests.support.web import WebBox
+from tests.support.web import USER, USER_PASSWORD, WebBox
 from tests.support.web_server import served
 
 pytestmark = pytest.mark.sip
@@ -148,4 +148,12 @@ def test_an_admin_sets_up_a_department_and_a_call_rings_it_and_is_parked_from_th
         page.goto("/reports/calls")
         expect(page.locator("#calls")).to_contain_text(MOBILE)
         shot(page, screenshots, "report-calls")
+        page.click("header button:has-text('Sign out')")
+
+        page.fill("input[name=login]", USER)
+        page.fill("input[name=password]", USER_PASSWORD)
+        page.click("form button:has-text('Sign in')")
+        expect(page.locator("h1")).to_contain_text(f"extension {USER}")
+        shot(page, screenshots, "my-calls")
+        assert page.goto("/setup/employees").status == 403
         page.close()
