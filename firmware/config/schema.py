@@ -138,6 +138,11 @@ class Calls(Section):
     media_timeout: Seconds = Field(
         60, description="a call leg that sends no RTP this long (not on hold) is hung up"
     )
+    outside_parties_stay: bool = Field(
+        False,
+        description="when the office's last party leaves a call of three, the parties "
+        "outside stay connected (true) or are let go (false: their lines are the office's)",
+    )
 
 
 class Hold(Section):

@@ -112,6 +112,8 @@ class CallContext:
     #: In-call codes: what a talking call does with the digits a party keyed (``complete``:
     #: no more are coming).
     keyed: Callable[[Call, Leg, bool], State | None]
+    #: Frees a channel of a trunk this call had seized.
+    release_line: Callable[[str], None]
 
 
 @dataclass(frozen=True)
@@ -217,7 +219,11 @@ class Call:
         self._a_media_at = 0.0
         self._settling: Timer | None = None
         self.plan_timers: list[Timer] = []
-        #: Who wants to know when a person answers (the leg) and when the call ends.
+        #: The trunk each callee leg on a line took: freed when that leg ends, so a line rung
+        #: in vain (a forward, a party added) is not held until the whole call is over.
+        self._lines: dict[Leg, str] = {}
+        #: Who wants to know when a person answers (the leg; told once, at the next answer:
+        #: a call a transfer hands on is answered again) and when the call ends.
         self.on_answer: list[Callable[[Leg], None]] = []
         self.on_finish: list[Callable[[CallEnd], None]] = []
         a_leg.listener = self
@@ -329,6 +335,8 @@ class Call:
             return None
         self._legs.append(leg)
         self.candidates[destination.key] = leg
+        if destination.trunk is not None:
+            self._lines[leg] = destination.trunk
         return leg
 
     def promote(self, leg: Leg) -> None:
@@ -476,7 +484,8 @@ class Call:
 
     def answered(self, leg: Leg) -> None:
         self.ctx.records.answered(self.record, leg.remote_user())
-        for hook in self.on_answer:
+        hooks, self.on_answer = self.on_answer, []
+        for hook in hooks:
             hook(leg)
 
     @property
@@ -503,6 +512,10 @@ class Call:
     def _drop(self, leg: Leg) -> None:
         leg.listener = IGNORE
         self.hand_over(leg)  # to nobody: the leg has ended
+        trunk = self._lines.pop(leg, None)
+        if trunk is not None and trunk in self.trunks:
+            self.trunks.remove(trunk)
+            self.ctx.release_line(trunk)
         if not self._legs:
             self.cancel_timer()
             self.quiet()

@@ -58,7 +58,7 @@ from firmware.prompts.library import PromptLibrary, PromptMissing
 from firmware.routing.dialplan import RingExtension, voicemail_code
 from firmware.routing.incall import park_slot
 from firmware.routing.modes import feature_code, may_force
-from firmware.routing.numbers import NumberError, read_number
+from firmware.routing.numbers import as_written
 from firmware.routing.outbound import (
     CallOut,
     route_dialed,
@@ -134,11 +134,14 @@ class Engine:
         )
         self.icm_lookup = IcmLookup(config.icm)
         self.pickup = Pickup(calls=lambda: self.calls, config=lambda: self.config)
+        self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.transfer = Transfer(
             config=lambda: self.config,
             calls=lambda: self.calls,
             party_phone=self._party_phone,
             extension=self.extension_destination,
+            hand_on=self.inbound.hand_on,
+            shown=self.inbound.shown,
         )
         self.hold = Hold(
             music_path=BUILT_DIR / "music" / "default.wav",
@@ -158,11 +161,16 @@ class Engine:
             party_phone=self._party_phone,
             page=self.paging.page,
         )
-        self.rooms = Rooms(config=lambda: self.config, extension=self.extension_destination)
+        self.rooms = Rooms(
+            config=lambda: self.config,
+            extension=self.extension_destination,
+            line_to=lambda call, out, shown: self.inbound.line_to(
+                call, out.trunks, out.number.normal, shown=shown
+            ),
+        )
         self.in_call = InCallCodes(
             config=lambda: self.config, transfer=self.transfer, park=self.park, rooms=self.rooms
         )
-        self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
         self.modes = ModeKeeper(self.store, lambda: self.config)
         self.console = Console(
             config=lambda: self.config,
@@ -238,6 +246,7 @@ class Engine:
             hold=self.hold.held,
             transfer=self.transfer.requested,
             keyed=self.in_call.keyed,
+            release_line=self.lines.release,
         )
 
     def _incoming(self, call_id: int, invite: Request) -> None:
@@ -342,13 +351,13 @@ class Engine:
         trunk = self.config.trunk(trunk_name)
         assert trunk is not None
         plan = number_plan(self.config)
-        caller = _readable(invite.from_user, plan)
+        caller = as_written(invite.from_user, plan)
         owned = [n for n in self.config.numbers if n.trunk == trunk_name]
         if trunk.kind == "sip":
-            did = _readable(invite.to_user, plan)
-            owned = [n for n in owned if _readable(n.number, plan) == did]
+            did = as_written(invite.to_user, plan)
+            owned = [n for n in owned if as_written(n.number, plan) == did]
         else:
-            did = _readable(owned[0].number, plan) if owned else trunk.username
+            did = as_written(owned[0].number, plan) if owned else trunk.username
         call = self.new_call(
             a_leg, caller=caller, dialed=did, direction="inbound", trunk=trunk_name
         )
@@ -511,11 +520,3 @@ class Engine:
         if command in CONSOLE_COMMANDS:
             return self.console.command(request)
         return {"ok": False, "errors": [f"unknown command {command!r}"]}
-
-
-def _readable(text: str, plan: Any) -> str:
-    """A number in E.164 when it reads as one; as it came otherwise (CLIR, odd formats)."""
-    try:
-        return read_number(text, plan).normal
-    except NumberError:
-        return text

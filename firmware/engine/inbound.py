@@ -20,18 +20,20 @@ import pjsua2 as pj
 from firmware.config import Config
 from firmware.config.inbound import Department, Step
 from firmware.config.load import number_plan
+from firmware.config.target import Target
 from firmware.engine.call import IGNORE, Call, Destination, RingAction, RingPlan
 from firmware.engine.features.camp_on.states import CallingBack
 from firmware.engine.features.icm.service import ContactManager
 from firmware.engine.features.queues.service import Queues
+from firmware.engine.features.transfer.service import HandOn
 from firmware.engine.features.voicemail.service import Voicemail
 from firmware.engine.leg import Leg
-from firmware.engine.states import Dialing, State
+from firmware.engine.states import Dialing, OnFail, State
 from firmware.routing import departments
 from firmware.routing.icm import Presence
 from firmware.routing.lines import NoLine, choose_trunk
-from firmware.routing.numbers import NumberClass, NumberError, read_number
-from firmware.routing.outbound import permitted_trunks
+from firmware.routing.numbers import NumberClass, NumberError, as_written, read_number
+from firmware.routing.outbound import CallOut, permitted_trunks
 from firmware.routing.outcome import Disposition, Party, Refusal
 from firmware.routing.queue import wrapping_members
 from firmware.routing.toneplans import Tone
@@ -156,17 +158,40 @@ class Inbound:
             and read.number_class.value not in rules.allow
         ):
             return Refusal(403, "Forbidden", None, Disposition.FAILED, "class not allowed")
-        chosen = choose_trunk(permitted_trunks(self.config, rules), self._engine.lines.states(), 0)
-        if isinstance(chosen, NoLine):
-            return NO_FORWARD
-        destination = replace(
-            self._engine.outside.line_destination(chosen, read.normal, ""),
-            key=key or read.normal,
-        )
+        found = self.line_to(call, permitted_trunks(self.config, rules), read.normal)
+        if isinstance(found, Refusal):
+            return found
+        destination = replace(found, key=key or read.normal)
         if ring_timeout is not None:
             destination = replace(destination, ring_timeout=ring_timeout)
+        return destination
+
+    def line_to(
+        self, call: Call, trunks: tuple[str, ...], number: str, *, shown: str = ""
+    ) -> Destination | Refusal:
+        """``number`` (E.164) on the least busy of ``trunks``, seized for ``call``; the
+        caller ID is ``shown``'s as the trunk allows it, else the trunk's own."""
+        chosen = choose_trunk(trunks, self._engine.lines.states(), 0)
+        if isinstance(chosen, NoLine):
+            return NO_FORWARD
+        destination = self._engine.outside.line_destination(chosen, number, shown)
         self._engine.outside.seize(call, chosen)
         return destination
+
+    def hand_on(
+        self, call: Call, where: Target | CallOut, not_reached: OnFail
+    ) -> Callable[[], State] | Refusal:
+        """What rings a call a transfer hands to a department, ICM or a number outside."""
+        if isinstance(where, CallOut):
+            found = self.line_to(call, where.trunks, where.number.normal, shown=call.caller)
+            if isinstance(found, Refusal):
+                return found
+            return lambda: Dialing(RingPlan.single(found), not_reached)
+        return lambda: HandOn(self, call, target=where, not_reached=not_reached).next()
+
+    def shown(self, party: Leg) -> str:
+        """A party's number as a caller's is written (E.164 when it reads as one)."""
+        return as_written(party.remote_user(), number_plan(self.config))
 
     # Steps with their own machinery.
     def queue(self, call: Call, department: str, run: ScenarioRun) -> State:

@@ -125,12 +125,18 @@ class Leg(pj.Call):  # type: ignore[misc]  # pjsua2 (SWIG) is untyped, so Any
         self.media_active = any(m.status == pj.PJSUA_CALL_MEDIA_ACTIVE for _, m in audio)
         held = any(m.status == pj.PJSUA_CALL_MEDIA_REMOTE_HOLD for _, m in audio)
         for index, media in audio:
-            if media.status == pj.PJSUA_CALL_MEDIA_ACTIVE and (self._audio is None or self.held):
-                # Resumed from hold the stream may be new: take its port again.
-                self._audio = self.getAudioMedia(index)
+            if media.status != pj.PJSUA_CALL_MEDIA_ACTIVE:
+                continue
+            port = self.getAudioMedia(index)
+            # A stream pjsua had to make anew (the party resumed from hold, or moved: a
+            # handset at another base, a phone on another network) is a new port in the
+            # bridge, connected to nothing: whoever listened or spoke must connect again.
+            new = self._audio is None or port.getPortId() != self._audio.getPortId()
+            if new or self.held:
+                self._audio = port
                 self._media_index = index
                 self.listener.on_leg_media(self)
-                break
+            break
         if held != self.held:
             self.held = held
             self.listener.on_leg_hold(self)

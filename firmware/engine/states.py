@@ -162,7 +162,7 @@ class Ringing(State):
 class Talking(State):
     """Both parties hear each other; either may hang up or put the other on hold.
 
-    ``resumed``: back from hold, the call was answered long ago.
+    ``resumed``: the call was answered long ago (back from hold, back from a transfer).
     """
 
     name = "talking"

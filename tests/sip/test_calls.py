@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable
 
 import pytest
 
 from tests.support import audio
 from tests.support.box import Box
+from tests.support.calls import talking
 from tests.support.phone import Phone
+from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
 
@@ -172,3 +175,17 @@ def test_phones_on_tcp_talk_too(phone_factory, box: Box) -> None:
     out, inc = talk(box, alice, bob, "102")
     bob.hangup(inc)
     alice.wait_state(out, "disconnected")
+
+
+def test_a_phone_that_moves_its_audio_mid_call_is_heard_and_hears_at_its_new_port(
+    box: Box, phone_factory: Callable[[str], Phone]
+) -> None:
+    ivan, olga, out, inc = talking(box, phone_factory)
+    streams = len(olga.events("media_active"))
+    olga.move(inc)  # a DECT handset handed over to another base re-INVITEs from there
+    wait_until(
+        lambda: len(olga.events("media_active")) > streams, timeout=5, what="olga's new stream"
+    )
+    moved = time.monotonic()
+    olga.wait_heard(CALLER_TONE, inc, since_t=moved)
+    ivan.wait_heard(CALLEE_TONE, out, since_t=moved)

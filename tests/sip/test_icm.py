@@ -19,6 +19,7 @@ from firmware.store.db import connect
 from tests.sip.test_inbound import caller, staff
 from tests.sip.test_trunks import ACCOUNTS, MOBILE, TRUNK_USER, trunk_toml, wait_trunk
 from tests.support.box import Box
+from tests.support.calls import CALLEE_TONE
 from tests.support.crm_standin import CrmStandin
 from tests.support.phone import Phone
 from tests.support.provider import Provider
@@ -137,6 +138,41 @@ def test_a_returning_customer_reaches_the_manager_who_last_talked_with_them(
     assert [r["answered_by"] for r in rows[-2:]] == ["102", "102"]
     [report] = json.loads(box.cli("report", "scenarios", "--json").stdout)
     assert (report["total"], report["icm_rang"], report["icm_answered"]) == (2, 1, 1)
+
+
+def test_reception_transfers_a_returning_customer_to_icm_and_their_manager_takes_it(
+    office: tuple[Box, Provider], phone_factory: Callable[[str], Phone]
+) -> None:
+    box, provider = office
+    ivan, olga, customer = people(box, provider, phone_factory)
+    talk(customer, provider, olga)  # Olga talked with this customer before
+    box.write_config(extra=ICM + OFFICE + trunk_toml(provider))  # the number rings reception
+    assert box.cli("reload").returncode == 0
+    [reception] = staff(phone_factory, box, "100")
+    reception.play(CALLEE_TONE)
+
+    out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
+    inc = reception.wait_event("incoming", timeout=15)["call"]
+    reception.answer(inc)
+    customer.wait_heard(CALLEE_TONE, out)
+    reception.transfer(inc, f"sip:6100@{box.domain}")  # the transfer key, to ICM's number
+    reception.wait_state(inc, "disconnected")
+    offered = olga.wait_event("incoming", timeout=10)
+    olga.answer(offered["call"])
+    customer.wait_heard(1100, out)
+    olga.wait_heard(700, offered["call"])
+    customer.hangup(out)
+    olga.wait_state(offered["call"], "disconnected")
+
+    assert len(ivan.events("incoming")) == 1  # ICM rang Olga alone, not the department
+    decision = last_decision(box)
+    assert (decision["action"], decision["extension"], decision["outcome"]) == (
+        "ring",
+        "102",
+        "answered",
+    )
+    row = box.closed_calls(2)[-1]
+    assert (row["answered_by"], row["transferred_to"]) == ("100", "6100")
 
 
 def test_when_the_manager_does_not_answer_the_scenario_carries_on(

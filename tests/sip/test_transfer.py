@@ -113,3 +113,36 @@ def test_consult_a_colleague_and_return_to_the_held_customer(
     reception.resume(inc)
     ivan.wait_heard(CALLEE_TONE, out)
     reception.wait_heard(CALLER_TONE, inc)
+
+
+SALES = """
+[[departments]]
+number = "600"
+name = "Sales"
+strategy = "all"
+members = ["102", "103"]
+queue = { enabled = false }
+"""
+
+
+def test_a_call_keyed_on_to_a_department_rings_its_members_and_one_takes_it(
+    box_factory: Callable[..., Box], phone_factory: Callable[[str], Phone]
+) -> None:
+    box = box_factory(extra=SALES)
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    olga, sergey = staff(phone_factory, box, "102", "103")
+    sergey.play(SERGEY_TONE)
+
+    reception.dtmf(inc, "*2600#")  # a phone without a transfer key
+    reception.wait_state(inc, "disconnected")
+    rung = [olga.wait_event("incoming"), sergey.wait_event("incoming")]
+    assert {r["from_user"] for r in rung} == {"101"}  # they see who waits, not reception
+    ivan.wait_heard(RINGBACK_RU, out)
+    sergey.answer(rung[1]["call"])
+    olga.wait_state(rung[0]["call"], "disconnected")  # all at once: the others stop
+    ivan.wait_heard(SERGEY_TONE, out)
+    sergey.wait_heard(CALLER_TONE, rung[1]["call"])
+    ivan.hangup(out)
+    sergey.wait_state(rung[1]["call"], "disconnected")
+    [row] = box.closed_calls(1)
+    assert (row["answered_by"], row["transferred_to"]) == ("100", "600")

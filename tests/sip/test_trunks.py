@@ -14,6 +14,7 @@ import pytest
 
 from tests.support import sipp
 from tests.support.box import Box
+from tests.support.calls import CALLEE_TONE, CALLER_TONE, talking
 from tests.support.net import free_port
 from tests.support.phone import Phone
 from tests.support.prompts import heard_prompt, prompt, wait_prompt
@@ -83,6 +84,60 @@ def outside(phone_factory: Callable[[str], Phone], provider: Provider, number: s
     phone = phone_factory(f"out{number}")
     phone.register(provider, number)
     return phone
+
+
+def test_reception_keys_a_customer_on_to_a_mobile_and_the_line_carries_them(
+    office: Box, provider: Provider, phone_factory: Callable[[str], Phone]
+) -> None:
+    mobile = outside(phone_factory, provider, MOBILE)
+    mobile.play(1300)
+    ivan, reception, out, inc = talking(office, phone_factory, caller="101", callee="100")
+    reception.dtmf(inc, "*2989161234567#")  # under reception's own outbound rights
+    reception.wait_state(inc, "disconnected")
+    offered = mobile.wait_event("incoming")
+    assert offered["from_user"] == TRUNK_USER  # the line's caller ID
+    mobile.answer(offered["call"])
+    ivan.wait_heard(1300, out)
+    mobile.wait_heard(CALLER_TONE, offered["call"])
+    ivan.hangup(out)
+    mobile.wait_state(offered["call"], "disconnected")
+    [row] = office.closed_calls(1)
+    assert (row["trunk"], row["answered_by"], row["transferred_to"]) == (
+        "city",
+        "100",
+        "+79161234567",
+    )
+    wait_until(lambda: trunk_state(office)["busy"] == 0, timeout=5, what="the line freed")
+
+
+def test_a_mobile_brought_into_a_customer_call_goes_when_reception_leaves(
+    office: Box, provider: Provider, phone_factory: Callable[[str], Phone]
+) -> None:
+    customer, mobile = (outside(phone_factory, provider, n) for n in (LANDLINE, MOBILE))
+    customer.play(CALLER_TONE)
+    mobile.play(1300)
+    reception = phone_factory("ext100")
+    reception.register(office, "100")
+    reception.play(CALLEE_TONE)
+    reception.auto_answer(200)
+    out = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")  # the office number: reception
+    inc = reception.wait_event("incoming")["call"]
+    customer.wait_heard(CALLEE_TONE, out)
+    reception.dtmf(inc, "*3989161234567#")  # bring in a mobile, on the second channel
+    offered = mobile.wait_event("incoming")
+    mobile.answer(offered["call"])
+    for phone, call, others in (
+        (customer, out, (CALLEE_TONE, 1300)),
+        (reception, inc, (CALLER_TONE, 1300)),
+        (mobile, offered["call"], (CALLER_TONE, CALLEE_TONE)),
+    ):
+        for tone in others:
+            phone.wait_heard(tone, call)
+
+    reception.hangup(inc)  # the office leaves: the two outside are let go with it
+    customer.wait_state(out, "disconnected")
+    mobile.wait_state(offered["call"], "disconnected")
+    wait_until(lambda: trunk_state(office)["busy"] == 0, timeout=5, what="both lines freed")
 
 
 def test_minipbx_number_says_which_line_would_carry_a_call_now(office: Box) -> None:

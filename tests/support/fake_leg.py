@@ -175,6 +175,8 @@ class Office:
         self.tones: list[FakeTone] = []
         self.legs: list[FakeLeg] = []
         self.finished: list[Call] = []
+        #: Trunks whose channel a call gave back, in order.
+        self.released: list[str] = []
         none: Callable[..., Any] = lambda *args: None  # noqa: E731
         self.ctx = CallContext(
             loop=self.loop,
@@ -189,6 +191,7 @@ class Office:
             hold=features.get("hold", none),
             transfer=features.get("transfer", none),
             keyed=features.get("keyed", none),
+            release_line=self.released.append,
         )
 
     def _tone(self, tone: Tone) -> FakeTone:

@@ -278,6 +278,10 @@ class Phone:
     def resume(self, call: int) -> None:
         self.send("resume", call=call)
 
+    def move(self, call: int) -> None:
+        """Re-INVITEs with audio from a new RTP port, as a handset changing base does."""
+        self.send("move", call=call)
+
     def auto_ring(self, enabled: bool = True) -> None:
         """On by default, like a real phone: every incoming call gets 180 Ringing at once."""
         self.send("auto_ring", enabled=enabled)

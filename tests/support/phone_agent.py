@@ -487,6 +487,14 @@ class Commands:
         self.agent.call(call).reinvite(prm)
         return {}
 
+    def move(self, call: int) -> dict[str, Any]:
+        """The phone moves (a DECT handset to another base, a laptop to another network):
+        a re-INVITE whose audio comes from a new RTP socket."""
+        prm = audio_only()
+        prm.opt.flag = pj.PJSUA_CALL_REINIT_MEDIA | pj.PJSUA_CALL_UPDATE_CONTACT
+        self.agent.call(call).reinvite(prm)
+        return {}
+
     def dtmf(self, call: int, digits: str) -> dict[str, Any]:
         prm = pj.CallSendDtmfParam()
         prm.method = pj.PJSUA_DTMF_METHOD_RFC2833

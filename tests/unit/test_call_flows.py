@@ -6,6 +6,8 @@ order of things and the timers, which the clock of the fake office moves.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import pytest
 
 from firmware.config import parse_config
@@ -137,10 +139,15 @@ def test_a_park_tells_the_parker_the_line_and_any_phone_takes_it() -> None:
     codes = InCallCodes(
         config=lambda: config,
         transfer=Transfer(
-            config=lambda: config, calls=list, party_phone=NOWHERE, extension=NOWHERE
+            config=lambda: config,
+            calls=list,
+            party_phone=NOWHERE,
+            extension=NOWHERE,
+            hand_on=NOWHERE,
+            shown=NOWHERE,
         ),
         park=park,
-        rooms=Rooms(config=lambda: config, extension=NOWHERE),
+        rooms=Rooms(config=lambda: config, extension=NOWHERE, line_to=NOWHERE),
     )
     office = Office(keyed=codes.keyed)
     call, ivan, olga = connected(office)
@@ -173,3 +180,113 @@ def test_an_event_a_state_does_not_expect_is_logged_as_a_defect(
         f"call {call.record}: defect: talking got lookup_timeout, which it does not expect"
     ]
     assert call.state.name == "talking"  # logged, and the call goes on
+
+
+SERGEY = Destination(
+    uri="sip:103@pbx.test", from_uri="<sip:101@pbx.test>", ring_timeout=20, key="103"
+)
+OLGA_AGAIN = Destination(
+    uri="sip:102@pbx.test", from_uri="<sip:101@pbx.test>", ring_timeout=30, key="102"
+)
+SALES = """
+[[extensions]]
+number = "102"
+name = "Olga"
+password = "Olga-Secret-xyz"
+
+[[extensions]]
+number = "103"
+name = "Sergey"
+password = "Sergey-Secret-xyz"
+
+[[departments]]
+number = "600"
+name = "Sales"
+members = ["103"]
+"""
+
+
+def handing_on() -> tuple[Office, list[str]]:
+    """An office whose department 600 rings Sergey, and whose transferors are rung back;
+    the list is what the box was asked to hand on to."""
+    config = parse_config(GOOD + SALES)
+    asked: list[str] = []
+
+    def hand_on(call, where, not_reached):  # type: ignore[no-untyped-def]
+        asked.append(str(where))
+        return lambda: Dialing(RingPlan.single(SERGEY), not_reached)
+
+    transfer = Transfer(
+        config=lambda: config,
+        calls=list,
+        party_phone=lambda call, party: OLGA_AGAIN,
+        extension=NOWHERE,
+        hand_on=hand_on,
+        shown=lambda leg: leg.remote_user(),
+    )
+    codes = InCallCodes(config=lambda: config, transfer=transfer, park=NOWHERE, rooms=NOWHERE)
+    return Office(keyed=codes.keyed), asked
+
+
+def test_a_call_keyed_on_to_a_department_rings_it_and_the_transferor_leaves() -> None:
+    office, asked = handing_on()
+    call, ivan = office.call("101", "102")
+    told: list[str] = []  # as a scenario's analytics or a queue watch who answers
+    call.on_answer.append(lambda leg: told.append(leg.remote_user()))
+    call.start(Dialing(RingPlan.single(OLGA)))
+    [olga] = office.legs
+    olga.rings()
+    olga.answers()
+    olga.keys("*2600#")
+    assert (call.state.name, olga.sent[-1], asked) == ("handing_on", "end", ["department:600"])
+    office.after(0)  # the department rings once the transferor's leg is gone
+    sergey = office.legs[-1]
+    assert (call.state.name, sergey.sent) == (
+        "dialing",
+        ["dial sip:103@pbx.test from <sip:101@pbx.test>"],
+    )
+    assert ivan.audio in office.tones[-1].heard_by  # the customer hears ringback meanwhile
+    sergey.answers()
+    assert (call.state.name, call.a_leg, call.b_leg) == ("talking", ivan, sergey)
+    assert hears(ivan, sergey) and hears(sergey, ivan)
+    assert office.record(call)["transferred_to"] == "600"
+    assert told == ["102"]  # what watched the first answer is not told of the second
+
+
+def test_a_call_handed_on_that_nobody_takes_rings_the_transferor_back() -> None:
+    office, _ = handing_on()
+    call, ivan, olga = connected(office)
+    olga.keys("*2600#")
+    office.after(0)
+    sergey = office.legs[-1]
+    office.after(20.0)  # the department's ring time
+    assert sergey.sent[-1] == "end"
+    back = office.legs[-1]
+    assert (call.state.name, back.sent) == (
+        "transferring",
+        ["dial sip:102@pbx.test from <sip:101@pbx.test>"],
+    )
+    back.answers()
+    assert (call.state.name, call.b_leg) == ("talking", back)
+    assert hears(ivan, back) and hears(back, ivan)
+    assert office.record(call)["transferred_to"] is None
+
+
+def test_a_transfer_to_a_number_of_nobody_is_refused_and_the_call_goes_on() -> None:
+    office, asked = handing_on()
+    call, ivan, olga = connected(office)
+    olga.keys("*2777#")
+    assert (call.state.name, asked, "end" in olga.sent) == ("talking", [], False)
+    assert hears(ivan, olga) and hears(olga, ivan)
+
+
+def test_a_line_rung_in_vain_is_given_back_when_its_leg_ends_not_when_the_call_does() -> None:
+    office = Office()
+    call, ivan = office.call("101", "+79161234567")
+    call.trunks.append("city")  # seized for the mobile
+    call.start(Dialing(RingPlan.single(replace(OLGA, trunk="city"))))
+    [mobile] = office.legs
+    mobile.rings()
+    mobile.hangs_up(486)
+    assert (call.state.name, office.released, call.trunks) == ("refusing", ["city"], [])
+    assert ivan.audio in office.tones[-1].heard_by  # the caller hears busy, the line is free

@@ -47,7 +47,15 @@ from firmware.routing.numbers.model import (
 )
 from firmware.routing.numbers.short import emergency_number, is_service_code
 
-__all__ = ["NumberClass", "NumberError", "NumberPlan", "ReadNumber", "normalise", "read_number"]
+__all__ = [
+    "NumberClass",
+    "NumberError",
+    "NumberPlan",
+    "ReadNumber",
+    "as_written",
+    "normalise",
+    "read_number",
+]
 
 # Dashes of every kind come in with numbers pasted from web pages and e-mails.
 _SEPARATORS = frozenset("-.()/\u2010\u2011\u2012\u2013\u2014\u2212")
@@ -111,3 +119,11 @@ def _short(
         display=short,
         description=_SHORT_DESCRIPTIONS[number_class],
     )
+
+
+def as_written(text: str, plan: NumberPlan) -> str:
+    """A number in E.164 when it reads as one; as it came otherwise (CLIR, odd formats)."""
+    try:
+        return read_number(text, plan).normal
+    except NumberError:
+        return text

@@ -111,10 +111,20 @@ class AddingParty(State):
         {Event.A_ENDED, Event.B_ANSWERED, Event.B_ENDED, Event.B_RINGING, Event.RING_TIMEOUT}
     )
 
-    def __init__(self, third: Leg, *, ring_timeout: float, room: Callable[[], Room]) -> None:
+    def __init__(
+        self,
+        third: Leg,
+        *,
+        ring_timeout: float,
+        room: Callable[[], Room],
+        office: Callable[[Leg], bool],
+        outside_stay: bool,
+    ) -> None:
         self.third = third
         self.ring_timeout = ring_timeout
         self.room = room
+        self.office = office
+        self.outside_stay = outside_stay
 
     def enter(self, call: Call) -> None:
         call.set_timer(self.ring_timeout, Event.RING_TIMEOUT)
@@ -124,7 +134,9 @@ class AddingParty(State):
         if event is Event.B_ANSWERED and leg is self.third:
             call.cancel_timer()
             call.forget(self.third)
-            return ThreeWay(self.room(), third=self.third)
+            return ThreeWay(
+                self.room(), third=self.third, office=self.office, outside_stay=self.outside_stay
+            )
         if (event is Event.B_ENDED and leg is self.third) or event is Event.RING_TIMEOUT:
             call.cancel_timer()
             call.stop_ringing()
@@ -138,14 +150,19 @@ class AddingParty(State):
 
 class ThreeWay(State):
     """The call's parties and the one brought in hear each other; when one is left, the
-    call is over for them too."""
+    call is over for them too, and when the office has left (no party is an extension:
+    ``office``) the parties outside are let go unless ``outside_stay``."""
 
     name = "three_way"
     expects = frozenset({Event.A_ENDED, Event.B_ENDED})
 
-    def __init__(self, room: Room, *, third: Leg) -> None:
+    def __init__(
+        self, room: Room, *, third: Leg, office: Callable[[Leg], bool], outside_stay: bool
+    ) -> None:
         self.room = room
         self.third = third
+        self.office = office
+        self.outside_stay = outside_stay
 
     def enter(self, call: Call) -> None:
         for leg in (call.a_leg, call.b_leg, self.third):
@@ -159,8 +176,9 @@ class ThreeWay(State):
             self.room.join(leg)
         elif event in (Event.A_ENDED, Event.B_ENDED) and isinstance(leg, Leg):
             self.room.leave(leg)
-            if len(self.room.legs) < 2:
-                for left in self.room.legs:
+            office_left = not any(self.office(p) for p in self.room.legs)
+            if len(self.room.legs) < 2 or (office_left and not self.outside_stay):
+                for left in list(self.room.legs):
                     left.end()
                 by = Party.CALLER if event is Event.A_ENDED else Party.CALLEE
                 call.finish(CallEnd(Disposition.ANSWERED, by, 200))

@@ -61,7 +61,7 @@ class Services(Protocol):
 
 class ScenarioRun:
     def __init__(
-        self, services: Services, call: Call, *, scenario: str, mode: str, number: str
+        self, services: Services, call: Call, *, scenario: str, mode: str | None, number: str
     ) -> None:
         self.services = services
         self.call = call

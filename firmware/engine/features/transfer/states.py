@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from firmware.engine.call import Call, Destination, Event
 from firmware.engine.leg import Leg
@@ -32,26 +33,31 @@ class Transferring(State):
     def __init__(
         self,
         *,
-        transferor: Leg,
+        transferor: Leg | None,
         transferee: Leg,
-        target: Leg,
+        target: Leg | None,
         target_number: str,
         recall: Destination | None,
         ring_timeout: float,
+        recalling: bool = False,
     ) -> None:
+        """``transferor``: None when it has gone already; ``recalling``: ``target`` is the
+        transferor's own phone, rung back after the transfer's target was not reached."""
         self.transferee = transferee
-        self.ringing: Leg | None = target
+        self.ringing = target
         self.target_number = target_number
         self.recall = recall
         self.ring_timeout = ring_timeout
-        self.seat = transferor.role
+        self.seat = "b" if transferee.role == "a" else "a"
         self.transferor = transferor
-        self.recalling = False
+        self.recalling = recalling
 
     def enter(self, call: Call) -> None:
         call.cancel_timer()
         call.quiet()
-        self.transferor.end()
+        if self.transferor is not None:
+            self.transferor.end()
+            self.transferor = None  # no reference may outlive a leg (Leg.remains)
         if self.transferee.audio is not None:
             call.tone = call.ctx.tones(Tone.RINGBACK)
             call.tone.send_to(self.transferee.audio)
@@ -84,8 +90,71 @@ class Transferring(State):
             if self.ringing is not None:
                 call.set_timer(self.ring_timeout, Event.RING_TIMEOUT)
                 return None
-        log.info("call %s: transfer to %s not answered; ending", call.record, self.target_number)
+        return _not_reached(call, self.transferee, self.target_number)
+
+
+def ring_back(
+    call: Call, *, transferee: Leg, recall: Destination | None, number: str, ring_timeout: float
+) -> State:
+    """A transfer's target was not reached: the transferor's phone rings, showing who
+    waits, and answering takes the call back; without a phone to ring the call ends."""
+    leg = call.ring(recall) if recall is not None else None
+    if leg is None:
+        return _not_reached(call, transferee, number)
+    log.info("call %s: %s not reached; ringing back", call.record, number)
+    return Transferring(
+        transferor=None,
+        transferee=transferee,
+        target=leg,
+        target_number=number,
+        recall=None,
+        ring_timeout=ring_timeout,
+        recalling=True,
+    )
+
+
+def _not_reached(call: Call, transferee: Leg, number: str) -> State:
+    log.info("call %s: transfer to %s not answered; ending", call.record, number)
+    call.quiet()
+    transferee.end()
+    call.finish(CallEnd(Disposition.ANSWERED, Party.SYSTEM, 480, "transfer not answered"))
+    return Ended()
+
+
+class HandingOn(State):
+    """The transferor leaves a call handed to more than one phone (a department, ICM's
+    manager, a number outside): the transferee becomes the calling party, and ``then``
+    gives the state that rings the target once the transferor's leg is gone."""
+
+    name = "handing_on"
+    expects = frozenset({Event.A_ENDED, Event.B_ENDED})
+
+    def __init__(
+        self, *, transferor: Leg, transferee: Leg, shown: str, then: Callable[[], State]
+    ) -> None:
+        self.transferor: Leg | None = transferor
+        self.transferee = transferee
+        self.shown = shown
+        self.then = then
+
+    def enter(self, call: Call) -> None:
+        call.cancel_timer()
         call.quiet()
-        self.transferee.end()
-        call.finish(CallEnd(Disposition.ANSWERED, Party.SYSTEM, 480, "transfer not answered"))
-        return Ended()
+        if self.transferee is call.b_leg:
+            call.b_leg = None
+            call.seat(self.transferee, "a")
+        call.caller = self.shown
+        if self.transferor is not None:
+            self.transferor.end()
+            self.transferor = None  # no reference may outlive a leg (Leg.remains)
+        # After the transferor's end has been handled here, not by the ringing state.
+        call.ctx.loop.post(lambda: self._ring(call))
+
+    def _ring(self, call: Call) -> None:
+        if call.state is self:
+            call.switch(self.then(), "handed on")
+
+    def handle(self, call: Call, event: Event) -> State | None:
+        if call.event_leg is self.transferee and event in (Event.A_ENDED, Event.B_ENDED):
+            return party_left(call, self.transferee)
+        return None
