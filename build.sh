@@ -11,6 +11,8 @@ DEBIAN_PACKAGES=(
   espeak-ng sox sipvicious sipsak
   # ./build.sh bench splits the engine's CPU by thread with it
   linux-perf
+  # the web UI's browser tests drive it with Playwright (tests/web)
+  chromium
   # to build the engine's pjsua2 binding (images/pjproject/), once per machine
   build-essential swig libssl-dev uuid-dev python3-dev patch xz-utils
 )

@@ -27,6 +27,7 @@ def main(argv: list[str] | None = None) -> int:
     commands = parser.add_subparsers(dest="command")
     commands.add_parser("run", help="start Kamailio and the engine in the foreground")
     commands.add_parser("engine", help="run only the engine (Kamailio runs elsewhere)")
+    commands.add_parser("web", help="run only the web UI, on [web] address and port")
     cdr = commands.add_parser("cdr", help="recent calls")
     cdr.add_argument("--json", action="store_true", help="print a JSON list")
     cdr.add_argument("--limit", type=int, default=50)
@@ -88,6 +89,7 @@ def main(argv: list[str] | None = None) -> int:
     handler = {
         "run": _run,
         "engine": _engine,
+        "web": _web,
         "cdr": _cdr,
         "config": _config_check,
         "reload": _reload,
@@ -168,6 +170,18 @@ def _engine(home: Home, args: argparse.Namespace) -> int:
         print(f"minipbx: {home.config}: {exc}", file=sys.stderr)
         return 1
     return 0
+
+
+def _web(home: Home, args: argparse.Namespace) -> int:
+    from firmware.config.last_good import load_for_engine
+    from web_ui.server import serve
+
+    try:
+        config = load_for_engine(home.config, home.last_good_config)
+    except ConfigError as exc:
+        print(exc.render(), file=sys.stderr)
+        return 1
+    return serve(home, config)
 
 
 def _cdr(home: Home, args: argparse.Namespace) -> int:

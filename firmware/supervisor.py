@@ -45,6 +45,7 @@ def check_ports_free(config: Config) -> None:
         (net.sip_address, net.sip_port, socket.SOCK_DGRAM, "udp"),
         (net.sip_address, net.sip_port, socket.SOCK_STREAM, "tcp"),
         ("127.0.0.1", net.engine_port, socket.SOCK_DGRAM, "udp"),
+        (config.web.address, config.web.port, socket.SOCK_STREAM, "tcp"),
     ]
     for host, port, kind, name in wanted:
         with socket.socket(socket.AF_INET, kind) as sock:
@@ -73,9 +74,10 @@ def wait_engine_ready(home: Home, engine: subprocess.Popen[bytes], timeout: floa
     raise RuntimeError(f"the engine did not come up within {timeout} s")
 
 
-def start_engine(home: Home) -> subprocess.Popen[bytes]:
+def start_engine(home: Home, command: str = "engine") -> subprocess.Popen[bytes]:
+    """The engine (or, with ``command="web"``, the web UI) as a child process."""
     return subprocess.Popen(
-        [sys.executable, "-m", "firmware.cli", "--home", str(home.root), "engine"],
+        [sys.executable, "-m", "firmware.cli", "--home", str(home.root), command],
         start_new_session=True,
     )
 
@@ -160,8 +162,10 @@ def run_box(config: Config, home: Home, *, on_ready: Callable[[], None]) -> int:
         signal.signal(sig, lambda *_: stopping.set())
     edge.start()
     engine = EngineKeeper(home, config.supervisor, stopping)
+    web: subprocess.Popen[bytes] | None = None
     try:
         engine.start()
+        web = start_engine(home, "web")
         on_ready()
         signal.signal(signal.SIGHUP, lambda *_: engine.reload())
         while not stopping.wait(WATCH_EVERY):
@@ -170,7 +174,12 @@ def run_box(config: Config, home: Home, *, on_ready: Callable[[], None]) -> int:
             if edge.poll() is not None:
                 log.error("kamailio stopped; stopping the box:\n%s", edge.log_tail())
                 return 1
+            if web.poll() is not None:
+                log.error("the web UI stopped (%s); stopping the box", exit_status(web.returncode))
+                return 1
         return 0
     finally:
+        if web is not None:
+            stop_process(web)
         engine.stop()
         edge.stop()

@@ -32,6 +32,7 @@ from firmware.config.inbound import (
 from firmware.config.provisioning import Provisioning
 from firmware.config.recording import Recording
 from firmware.config.smdr import Smdr
+from firmware.config.web import Web
 from firmware.routing.toneplans import TONE_PLANS
 
 Digits = Annotated[str, Field(pattern=r"^[0-9]+$")]
@@ -419,6 +420,7 @@ class Config(Section):
     smdr: Smdr = Smdr()
     espa: Espa = Espa()
     provisioning: Provisioning = Provisioning()
+    web: Web = Web()
 
     def extension(self, number: str) -> Extension | None:
         return next((e for e in self.extensions if e.number == number), None)

@@ -27,6 +27,8 @@ from firmware.config.schema import Trunk
 from firmware.config.target import Kind, Target
 from firmware.engine.call import IGNORE, Call, CallContext, Destination, Stoppable
 from firmware.engine.caps import CallCaps
+from firmware.engine.console import COMMANDS as CONSOLE_COMMANDS
+from firmware.engine.console import Console
 from firmware.engine.control import ControlServer
 from firmware.engine.endpoint import AccountEvents, SipEndpoint
 from firmware.engine.features.blf.service import ParkLamps
@@ -230,6 +232,15 @@ class Engine:
             new_call=self.new_call,
             inbound=self.inbound,
             mode=lambda: str(self.modes.describe(self.inbound.now())["mode"]),
+        )
+        self.console = Console(
+            config=lambda: self.config,
+            calls=lambda: self.calls,
+            queues=self.queues,
+            park=self.park,
+            transfer=self.transfer,
+            modes=self.modes,
+            now=self.inbound.now,
         )
         self.media_watch = MediaWatch(
             self.loop, lambda: self.calls, lambda: self.config.calls.media_timeout
@@ -597,4 +608,6 @@ class Engine:
                     for r in self.outside.line_queue.requests
                 ],
             }
+        if command in CONSOLE_COMMANDS:
+            return self.console.command(request)
         return {"ok": False, "errors": [f"unknown command {command!r}"]}

@@ -71,6 +71,9 @@ def office_toml(
         f"tone_timeout = {tone_timeout}",
         f"media_timeout = {media_timeout}",
         "",
+        "[web]",
+        f"port = {free_port()}",
+        "",
     ]
     for number, (name, password) in (extensions or EXTENSIONS).items():
         lines += [

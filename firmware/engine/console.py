@@ -1,0 +1,180 @@
+"""The operator console's control commands: what the console shows live, and its clicks.
+
+``console`` answers with the calls up now, each extension's state (as a BLF
+lamp shows it), the queues with their waiting callers and how long each has
+waited, the park slots and the mode; ``park`` parks a talking call as ``*7#``
+would, and ``transfer`` hands it to an extension as the keyed transfer does,
+both with the office's party as the one who parks or transfers; ``mode``
+forces a mode (or releases it) as the feature code does, in the name of the
+signed-in admin.
+Runs on the engine thread, like every control request.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from firmware.config import Config
+from firmware.engine.call import Call
+from firmware.engine.features.modes.service import ModeKeeper
+from firmware.engine.features.park.service import Park
+from firmware.engine.features.queues.service import Queues
+from firmware.engine.features.transfer.service import Transfer
+from firmware.engine.leg import Leg
+from firmware.routing.modes import ForceMode, ReleaseMode
+
+COMMANDS = ("console", "park", "transfer", "mode")
+
+
+class Console:
+    def __init__(
+        self,
+        *,
+        config: Callable[[], Config],
+        calls: Callable[[], list[Call]],
+        queues: Queues,
+        park: Park,
+        transfer: Transfer,
+        modes: ModeKeeper,
+        now: Callable[[], datetime],
+    ) -> None:
+        self._config = config
+        self._calls = calls
+        self._queues = queues
+        self._park = park
+        self._transfer = transfer
+        self._modes = modes
+        self._now = now
+
+    def command(self, request: dict[str, Any]) -> dict[str, Any]:
+        name = request.get("cmd")
+        if name == "park":
+            return self.park(request.get("record"))
+        if name == "transfer":
+            return self.transfer(request.get("record"), str(request.get("to", "")))
+        if name == "mode":
+            return self.force_mode(request.get("mode"), str(request.get("by", "console")))
+        return self.live()
+
+    def live(self) -> dict[str, Any]:
+        calls = self._calls()
+        parked = {call: slot for slot, call in self._park.parked.items()}
+        return {
+            "ok": True,
+            "mode": self._modes.describe(self._now()),
+            "modes": self._config().modes.known_names,
+            "calls": [
+                {
+                    **call.status(),
+                    "answered_by": call.b_key or None,
+                    "ringing": sorted(call.candidates),
+                    "parked_on": parked.get(call),
+                }
+                for call in calls
+            ],
+            "extensions": self._extensions(calls),
+            "queues": self._waiting(),
+            "park": [
+                {"slot": slot, "record": call.record, "caller": call.caller}
+                for slot, call in sorted(self._park.parked.items())
+            ],
+        }
+
+    def _extensions(self, calls: list[Call]) -> list[dict[str, Any]]:
+        """Each extension as its lamp shows it: ringing, busy, dnd or idle. Whether an idle
+        one is registered is Kamailio's to say: the web UI reads it, not the engine thread."""
+        ringing = {key for call in calls for key in call.candidates}
+        busy = {
+            party
+            for call in calls
+            for party in (call.caller, call.b_key, *_leg_users(call))
+            if party
+        }
+        found = []
+        for extension in self._config().extensions:
+            number = extension.number
+            if number in ringing:
+                state = "ringing"
+            elif number in busy:
+                state = "busy"
+            elif extension.dnd:
+                state = "dnd"
+            else:
+                state = "idle"
+            found.append({"number": number, "name": extension.name, "state": state})
+        return found
+
+    def _waiting(self) -> list[dict[str, Any]]:
+        now = time.monotonic()  # the clock the queues stamp callers with
+        callers = {str(call.record): call.caller for call in self._calls()}
+        return [
+            {
+                "department": department.number,
+                "name": department.name,
+                "callers": [
+                    {
+                        "record": int(entry.caller_id),
+                        "caller": callers.get(entry.caller_id, "?"),
+                        "waited": round(now - entry.joined_at, 1),
+                    }
+                    for entry in (line.callers if line else [])
+                ],
+            }
+            for department in self._config().departments
+            for line in [self._queues.lines.get(department.number)]
+        ]
+
+    def _office_party(self, record: object) -> tuple[Call, Leg] | str:
+        """A talking call and its office party's leg, or why the console cannot act on it."""
+        call = next((c for c in self._calls() if c.record == record), None)
+        if call is None:
+            return f"no call {record} in progress"
+        if call.state is None or call.state.name != "talking":
+            return f"call {record} is not talking"
+        config = self._config()
+        office = [
+            leg
+            for leg in (call.b_leg, call.a_leg)
+            if isinstance(leg, Leg) and config.extension(leg.remote_user()) is not None
+        ]
+        return (call, office[0]) if office else f"call {record} has no office phone in it"
+
+    def park(self, record: object) -> dict[str, Any]:
+        found = self._office_party(record)
+        if isinstance(found, str):
+            return {"ok": False, "errors": [f"{found}: it cannot be parked"]}
+        call, parker = found
+        parked = self._park.park(call, parker, None)
+        if parked is None:
+            return {"ok": False, "errors": ["every park slot is taken"]}
+        call.switch(parked, "parked from the console")
+        return {"ok": True, "slot": parked.slot}
+
+    def transfer(self, record: object, target: str) -> dict[str, Any]:
+        found = self._office_party(record)
+        if isinstance(found, str):
+            return {"ok": False, "errors": [f"{found}: it cannot be transferred"]}
+        call, transferor = found
+        transferring = self._transfer.keyed(call, transferor, target)
+        if transferring is None:
+            why = "no such extension, already in the call, or its phone cannot be rung"
+            return {"ok": False, "errors": [f"call {record} cannot go to {target!r}: {why}"]}
+        call.switch(transferring, "transferred from the console")
+        return {"ok": True}
+
+    def force_mode(self, mode: object, by: str) -> dict[str, Any]:
+        config = self._config()
+        if mode is None or mode == "":
+            self._modes.apply(ReleaseMode(), by, self._now())
+        elif mode in config.modes.known_names:
+            self._modes.apply(ForceMode(str(mode), key=""), by, self._now())
+        else:
+            return {"ok": False, "errors": [f"no mode {mode!r}"]}
+        return {"ok": True, "mode": self._modes.describe(self._now())}
+
+
+def _leg_users(call: Call) -> list[str]:
+    return [leg.remote_user() for leg in (call.a_leg, call.b_leg) if isinstance(leg, Leg)]
