@@ -35,9 +35,12 @@ from firmware.engine.features.blf.service import ParkLamps
 from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.door.service import Doors
 from firmware.engine.features.hold.service import Hold
+from firmware.engine.features.inbound.service import Inbound
 from firmware.engine.features.incall.service import InCallCodes
 from firmware.engine.features.line_in.service import hold_music
+from firmware.engine.features.lines.service import Lines
 from firmware.engine.features.modes.service import ModeKeeper
+from firmware.engine.features.outbound.service import Outside
 from firmware.engine.features.paging.service import Paging
 from firmware.engine.features.panel.service import PanelService
 from firmware.engine.features.park.service import Park
@@ -49,17 +52,14 @@ from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.features.voicemail.service import Voicemail
 from firmware.engine.features.voicemail.states import MailboxAccess
 from firmware.engine.features.zones.service import ZonePaging
-from firmware.engine.inbound import Inbound
 from firmware.engine.leg import Leg
 from firmware.engine.loop import EngineLoop
 from firmware.engine.media import TonePlayer
 from firmware.engine.media_watch import MediaWatch
-from firmware.engine.outside import Outside
 from firmware.engine.prompts import PromptPlayer
 from firmware.engine.serial_drivers import SerialDrivers
 from firmware.engine.sipmsg import Request
 from firmware.engine.states import Confirming, Dialing, Refusing
-from firmware.engine.trunks import Lines
 from firmware.home import Home
 from firmware.icm_lookup import IcmLookup
 from firmware.prompts import BUILT_DIR
@@ -73,14 +73,14 @@ from firmware.routing.outbound import (
     CallOut,
     route_dialed,
 )
-from firmware.routing.outcome import Disposition, Refusal
+from firmware.routing.outcome import Disposition, Party, Refusal
 from firmware.routing.pickup import pickup_code
 from firmware.routing.scenarios import inbound_plan
 from firmware.routing.toneplans import Tone, tone_for
 from firmware.sipedge.rpc import rpc_socket
-from firmware.sipedge.subscribers import write_subscribers
+from firmware.sipedge.subscribers import registered, write_subscribers
 from firmware.store import analytics
-from firmware.store.cdr import CallRecords
+from firmware.store.cdr import CallEnd, CallRecords
 from firmware.store.db import connect, transaction
 from firmware.store.door import DoorLog
 from firmware.store.recordings import RecordingArchive
@@ -127,9 +127,16 @@ class Engine:
         )
         self.records = CallRecords(self.store, on_closed=self.serial_drivers.call_closed)
         self.lines = Lines(config, sip=self.sip, loop=self.loop, on_change=self._line_changed)
-        self.outside = Outside(self)
         self.calls: list[Call] = []
         self.caps = CallCaps(calls=lambda: self.calls, config=lambda: self.config)
+        self.outside = Outside(
+            config=lambda: self.config,
+            lines=self.lines,
+            records=self.records,
+            placed_by=self.caps.placed_by,
+            box_call=self._box_call,
+            abandon=self._abandon,
+        )
         self.control = ControlServer(home.control_socket, self.loop, self._command)
         self.prompts = PromptLibrary(built=BUILT_DIR, custom=home.custom_prompts)
         self.hardware = Hardware.for_board(
@@ -163,7 +170,19 @@ class Engine:
         )
         self.icm_lookup = IcmLookup(config.icm)
         self.pickup = Pickup(calls=lambda: self.calls, config=lambda: self.config)
-        self.inbound = Inbound(self, queues=self.queues, voicemail=self.voicemail)
+        self.inbound = Inbound(
+            config=lambda: self.config,
+            store=self.store,
+            calls=lambda: self.calls,
+            online=lambda: registered(home.sipedge_db),
+            extension=self.extension_destination,
+            outside=self.outside,
+            queues=self.queues,
+            voicemail=self.voicemail,
+            icm_lookup=lambda: self.icm_lookup,
+            box_call=self._box_call,
+            abandon=self._abandon,
+        )
         self.transfer = Transfer(
             config=lambda: self.config,
             calls=lambda: self.calls,
@@ -199,7 +218,7 @@ class Engine:
         self.rooms = Rooms(
             config=lambda: self.config,
             extension=self.extension_destination,
-            line_to=lambda call, out, shown: self.inbound.line_to(
+            line_to=lambda call, out, shown: self.outside.line_to(
                 call, out.trunks, out.number.normal, shown=shown
             ),
         )
@@ -371,6 +390,21 @@ class Engine:
         self.calls.append(call)
         self.recording.attach(call)
         return call
+
+    def _box_call(self, extension: str, number: str, **details: Any) -> tuple[Leg, Call]:
+        """A call the box places on ``extension``'s behalf (a callback to ``number``); its
+        a_leg is not dialed yet."""
+        assert self.sip.account is not None
+        a_leg = Leg(self.sip.account, role="a", listener=IGNORE)
+        call = self.new_call(
+            a_leg, caller=extension, dialed=number, direction="outbound", **details
+        )
+        return a_leg, call
+
+    def _abandon(self, call: Call, why: str) -> None:
+        """A call the box placed that could not start: its record closes as failed."""
+        call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, why))
+        self.finished(call)
 
     def _from_extension(self, a_leg: Leg, invite: Request, extension: str) -> None:
         dialed = invite.request_user

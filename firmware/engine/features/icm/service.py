@@ -28,8 +28,8 @@ from firmware.store import icm as decisions
 from firmware.store.cdr import CallEnd
 
 if TYPE_CHECKING:
+    from firmware.engine.features.inbound.service import Inbound
     from firmware.engine.features.scenarios.service import ScenarioRun
-    from firmware.engine.inbound import Inbound
 
 log = logging.getLogger(__name__)
 

@@ -1,7 +1,9 @@
-"""What inbound scenarios ask of the engine: who is free, how to ring them, lines for forwards.
+"""The inbound feature's service: what a scenario asks of the box (who is free, how to
+ring them, a line for a forward) and the steps with machinery of their own.
 
-The engine owns calls, lines and the store; this class answers a scenario's
-questions from them, so the scenario and queue code needs no Engine import.
+It is given what it reads (the calls up, who is registered, the outside lines
+through ``Outside``) rather than the engine, so scenarios, queues and ICM ask
+their questions of one narrow object.
 """
 
 from __future__ import annotations
@@ -9,7 +11,7 @@ from __future__ import annotations
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING
@@ -21,9 +23,10 @@ from firmware.config import Config
 from firmware.config.inbound import Department, Step
 from firmware.config.load import number_plan
 from firmware.config.target import Target
-from firmware.engine.call import IGNORE, Call, Destination, RingAction, RingPlan
+from firmware.engine.call import Call, Destination, RingAction, RingPlan
 from firmware.engine.features.camp_on.states import CallingBack
 from firmware.engine.features.icm.service import ContactManager
+from firmware.engine.features.outbound.service import Abandon, BoxCall, Outside
 from firmware.engine.features.queues.service import Queues
 from firmware.engine.features.transfer.service import HandOn
 from firmware.engine.features.voicemail.service import Voicemail
@@ -31,47 +34,68 @@ from firmware.engine.leg import Leg
 from firmware.engine.states import Dialing, OnFail, State
 from firmware.routing import departments
 from firmware.routing.icm import Presence
-from firmware.routing.lines import NoLine, choose_trunk
 from firmware.routing.numbers import NumberClass, NumberError, as_written, read_number
 from firmware.routing.outbound import CallOut, permitted_trunks
-from firmware.routing.outcome import Disposition, Party, Refusal
+from firmware.routing.outcome import Disposition, Refusal
 from firmware.routing.queue import wrapping_members
-from firmware.routing.toneplans import Tone
-from firmware.sipedge.subscribers import registered
-from firmware.store.cdr import CallEnd
 
 if TYPE_CHECKING:
-    from firmware.engine.engine import Engine
     from firmware.engine.features.scenarios.service import ScenarioRun
+    from firmware.icm_lookup import IcmLookup
 
 log = logging.getLogger(__name__)
 
-NO_FORWARD = Refusal(503, "No Line", Tone.CONGESTION, Disposition.FAILED, "no line to forward on")
+
+def wall_clock() -> datetime:
+    return datetime.now().astimezone()
 
 
 class Inbound:
-    def __init__(self, engine: Engine, *, queues: Queues, voicemail: Voicemail) -> None:
-        self._engine = engine
+    def __init__(
+        self,
+        *,
+        config: Callable[[], Config],
+        store: sqlite3.Connection,
+        calls: Callable[[], Iterable[Call]],
+        online: Callable[[], set[str]],
+        extension: Callable[[str, str], Destination],
+        outside: Outside,
+        queues: Queues,
+        voicemail: Voicemail,
+        icm_lookup: Callable[[], IcmLookup],
+        box_call: BoxCall,
+        abandon: Abandon,
+        clock: Callable[[], datetime] = wall_clock,
+    ) -> None:
+        """``online``: the extensions registered now; ``extension``: an extension's phone,
+        rung showing a caller; ``clock``: the time now (the office's time zone is applied
+        here), which tests fix."""
+        self._config = config
+        self.store = store
+        self._calls = calls
+        self._online = online
+        self._extension = extension
+        self._outside = outside
         self.queues = queues
         self.voicemail_service = voicemail
-        self.contact_manager = ContactManager(self, lambda: engine.icm_lookup)
+        self._box_call = box_call
+        self._abandon = abandon
+        self._clock = clock
+        self.contact_manager = ContactManager(self, icm_lookup)
 
     @property
     def config(self) -> Config:
-        return self._engine.config
-
-    @property
-    def store(self) -> sqlite3.Connection:
-        return self._engine.store
+        return self._config()
 
     def now(self) -> datetime:
-        return datetime.now(ZoneInfo(self.config.system.timezone))
+        """The office's time: modes, greetings by time of day and reports read it."""
+        return self._clock().astimezone(ZoneInfo(self.config.system.timezone))
 
     # Who can be rung.
     def busy(self) -> set[str]:
         """Extensions on a call now: callers, callees ringing or talking."""
         found: set[str] = set()
-        for call in self._engine.calls:
+        for call in self._calls():
             found.add(call.caller)
             found.update(call.candidates)
             if call.b_key:
@@ -94,8 +118,7 @@ class Inbound:
             if for_queue
             else set()
         )
-        online = registered(self._engine.home.sipedge_db)
-        return departments.members_free(department, self.busy(), dnd, wrapping, online)
+        return departments.members_free(department, self.busy(), dnd, wrapping, self._online())
 
     def member_free(self, department_number: str, member: str) -> bool:
         return member in self.available(department_number, for_queue=True)
@@ -103,7 +126,7 @@ class Inbound:
     def presence(self) -> Presence:
         """Who can be rung now: registered, and not busy or on do-not-disturb."""
         return Presence(
-            registered=frozenset(registered(self._engine.home.sipedge_db)),
+            registered=frozenset(self._online()),
             busy=frozenset(self.busy()),
             dnd=frozenset(e.number for e in self.config.extensions if e.dnd),
         )
@@ -112,7 +135,7 @@ class Inbound:
     def extension_plan(self, number: str, call: Call, *, mobile: bool = True) -> RingPlan:
         """An extension, and its mobile after ``forward_after`` seconds when it has one
         (unless ``mobile`` is False)."""
-        destination = self._engine.extension_destination(number, call.caller)
+        destination = self._extension(number, call.caller)
         extension = self.config.extension(number)
         if extension is None or not (mobile and extension.forward_after and extension.mobile):
             return RingPlan.single(destination)
@@ -137,7 +160,7 @@ class Inbound:
         actions = tuple(
             RingAction(
                 step.at,
-                tuple(self._engine.extension_destination(m, call.caller) for m in step.start),
+                tuple(self._extension(m, call.caller) for m in step.start),
                 step.stop,
             )
             for step in steps
@@ -158,7 +181,7 @@ class Inbound:
             and read.number_class.value not in rules.allow
         ):
             return Refusal(403, "Forbidden", None, Disposition.FAILED, "class not allowed")
-        found = self.line_to(call, permitted_trunks(self.config, rules), read.normal)
+        found = self._outside.line_to(call, permitted_trunks(self.config, rules), read.normal)
         if isinstance(found, Refusal):
             return found
         destination = replace(found, key=key or read.normal)
@@ -166,24 +189,14 @@ class Inbound:
             destination = replace(destination, ring_timeout=ring_timeout)
         return destination
 
-    def line_to(
-        self, call: Call, trunks: tuple[str, ...], number: str, *, shown: str = ""
-    ) -> Destination | Refusal:
-        """``number`` (E.164) on the least busy of ``trunks``, seized for ``call``; the
-        caller ID is ``shown``'s as the trunk allows it, else the trunk's own."""
-        chosen = choose_trunk(trunks, self._engine.lines.states(), 0)
-        if isinstance(chosen, NoLine):
-            return NO_FORWARD
-        destination = self._engine.outside.line_destination(chosen, number, shown)
-        self._engine.outside.seize(call, chosen)
-        return destination
-
     def hand_on(
         self, call: Call, where: Target | CallOut, not_reached: OnFail
     ) -> Callable[[], State] | Refusal:
         """What rings a call a transfer hands to a department, ICM or a number outside."""
         if isinstance(where, CallOut):
-            found = self.line_to(call, where.trunks, where.number.normal, shown=call.caller)
+            found = self._outside.line_to(
+                call, where.trunks, where.number.normal, shown=call.caller
+            )
             if isinstance(found, Refusal):
                 return found
             return lambda: Dialing(RingPlan.single(found), not_reached)
@@ -212,16 +225,11 @@ class Inbound:
 
     def call_back(self, department: Department, member: str, ident: int, number: str) -> bool:
         """Rings ``member`` and, once answered, calls back the customer who asked for it."""
-        assert self._engine.sip.account is not None
-        a_leg = Leg(self._engine.sip.account, role="a", listener=IGNORE)
-        call = self._engine.new_call(
-            a_leg, caller=member, dialed=number, direction="outbound", destination=number
-        )
+        a_leg, call = self._box_call(member, number, destination=number)
         customer = self.forward(call, number, None)
         if isinstance(customer, Refusal):
             log.warning("callback to %s waits: %s", number, customer.why)
-            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, customer.why))
-            self._engine.finished(call)
+            self._abandon(call, customer.why)
             return False
         domain = self.config.system.sip_domain
         try:
@@ -232,8 +240,7 @@ class Inbound:
             )
         except pj.Error as exc:
             log.error("callback to %s: cannot ring %s: %s", number, member, exc.info())
-            call.finish(CallEnd(Disposition.FAILED, Party.SYSTEM, 503, "no channel"))
-            self._engine.finished(call)
+            self._abandon(call, "no channel")
             return False
         call.on_finish.append(
             lambda end: self.queues.callback_done(
