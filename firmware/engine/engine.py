@@ -235,7 +235,7 @@ class Engine:
             recording=self.recording,
             open_door=lambda door, by: self.doors.open(door, by=by),
         )
-        self.modes = ModeKeeper(self.store, lambda: self.config)
+        self.modes = ModeKeeper(self.store, lambda: self.config, clock=self.inbound.now)
         self.panel = self.hardware.panel and PanelService(
             self.hardware.panel,
             loop=self.loop,

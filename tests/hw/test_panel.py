@@ -37,9 +37,9 @@ kind = "fxo"
 username = "fxo2"
 password = "Line-Secret-2"
 """
-#: A Tuesday at 10:00 in Moscow: the default schedule says day. ModeKeeper expires a forced
-#: mode by the store's wall clock, so the test's day lies far ahead of any run of it.
-TUESDAY_MORNING = datetime(2099, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
+#: A Tuesday at 10:00 in Moscow: the default schedule says day. The panel and the mode
+#: keeper both read this clock, never the wall clock.
+TUESDAY_MORNING = datetime(2026, 12, 1, 10, 0, tzinfo=ZoneInfo("Europe/Moscow"))
 
 
 class Rig:
@@ -49,7 +49,9 @@ class Rig:
         self.pins = MockFactory()
         self.panel = FrontPanel(BOARD, factory=self.pins, scheduler=self.loop)
         self.config = parse_config(GOOD + TRUNKS)
-        self.modes = ModeKeeper(connect(":memory:"), lambda: self.config)
+        self.modes = ModeKeeper(
+            connect(":memory:"), lambda: self.config, clock=lambda: TUESDAY_MORNING
+        )
         self.calls: list[Any] = []
         self.service = PanelService(
             self.panel,

@@ -19,15 +19,23 @@ _KEY = "mode_override"
 
 
 class ModeKeeper:
-    def __init__(self, store: sqlite3.Connection, config: Callable[[], Config]) -> None:
+    def __init__(
+        self,
+        store: sqlite3.Connection,
+        config: Callable[[], Config],
+        *,
+        clock: Callable[[], datetime] = now,
+    ) -> None:
+        """``clock``: the time a forced mode runs out by; tests fix it."""
         self._store = store
         self._config = config
+        self._clock = clock
         self._override = self._load()
 
     @property
     def override(self) -> ModeOverride | None:
         until = self._override.until if self._override else None
-        if until is not None and until <= now():
+        if until is not None and until <= self._clock():
             self._save(None)
         return self._override
 
