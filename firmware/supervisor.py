@@ -96,41 +96,68 @@ def exit_status(code: int) -> str:
     return f"killed by signal {-code}" if code < 0 else f"exit status {code}"
 
 
-class EngineKeeper:
-    """The engine under ``minipbx run``: started, watched, restarted when it dies."""
+class Keeper:
+    """A child process of ``minipbx run`` (the engine, the web UI): started, watched,
+    restarted with back-off when it dies.
 
-    def __init__(self, home: Home, rules: Supervisor, stopping: threading.Event) -> None:
+    Past ``restart_limit`` deaths in the window an ``essential`` one (the
+    engine) stops the box; the web UI is given up on with a critical log line
+    while the phones go on being served.
+    """
+
+    def __init__(
+        self,
+        home: Home,
+        rules: Supervisor,
+        stopping: threading.Event,
+        *,
+        command: str = "engine",
+        essential: bool = True,
+    ) -> None:
         self.home = home
         self.rules = rules
         self.stopping = stopping
+        self.command = command
+        self.essential = essential
         self.budget = RestartBudget(rules)
         self.process: subprocess.Popen[bytes] | None = None
+        self.given_up = False
+
+    @property
+    def name(self) -> str:
+        return "the engine" if self.command == "engine" else "the web UI"
 
     def start(self) -> None:
-        """Starts the engine and waits until it answers; RuntimeError when it does not."""
-        self.process = start_engine(self.home)
-        wait_engine_ready(self.home, self.process, timeout=ENGINE_START_TIMEOUT)
+        """Starts the process; for the engine, waits until it answers (RuntimeError if not)."""
+        self.process = start_engine(self.home, self.command)
+        if self.command == "engine":
+            wait_engine_ready(self.home, self.process, timeout=ENGINE_START_TIMEOUT)
 
     def reload(self) -> None:
         if self.process is not None and self.process.poll() is None:
             self.process.send_signal(signal.SIGHUP)
 
     def keep_up(self) -> bool:
-        """Restarts a dead engine; False once it died ``restart_limit`` times in the window."""
+        """Restarts a dead process; False once an essential one died ``restart_limit``
+        times in the window."""
         assert self.process is not None, "keep_up before start"
-        while self.process.poll() is not None and not self.stopping.is_set():
+        while not self.given_up and self.process.poll() is not None and not self.stopping.is_set():
             died = exit_status(self.process.returncode)
             delay = self.budget.crashed(time.monotonic())
             if delay is None:
                 log.critical(
-                    "the engine died %d times within %g s (last: %s); giving up, stopping the box",
+                    "%s died %d times within %g s (last: %s); giving up%s",
+                    self.name,
                     self.budget.recent,
                     self.rules.restart_window,
                     died,
+                    ", stopping the box" if self.essential else "; calls go on without it",
                 )
-                return False
+                self.given_up = True
+                return not self.essential
             log.error(
-                "the engine died (%s); restarting it in %g s (%d of %d deaths within %g s)",
+                "%s died (%s); restarting it in %g s (%d of %d deaths within %g s)",
+                self.name,
                 died,
                 delay,
                 self.budget.recent,
@@ -142,10 +169,10 @@ class EngineKeeper:
             try:
                 self.start()
             except RuntimeError as exc:
-                log.error("the restarted engine failed: %s", exc)
+                log.error("the restarted %s failed: %s", self.command, exc)
                 stop_process(self.process)
             else:
-                log.warning("the engine is back (pid %d)", self.process.pid)
+                log.warning("%s is back (pid %d)", self.name, self.process.pid)
         return True
 
     def stop(self) -> None:
@@ -161,25 +188,21 @@ def run_box(config: Config, home: Home, *, on_ready: Callable[[], None]) -> int:
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: stopping.set())
     edge.start()
-    engine = EngineKeeper(home, config.supervisor, stopping)
-    web: subprocess.Popen[bytes] | None = None
+    engine = Keeper(home, config.supervisor, stopping)
+    web = Keeper(home, config.supervisor, stopping, command="web", essential=False)
     try:
         engine.start()
-        web = start_engine(home, "web")
+        web.start()
         on_ready()
         signal.signal(signal.SIGHUP, lambda *_: engine.reload())
         while not stopping.wait(WATCH_EVERY):
-            if not engine.keep_up():
+            if not (engine.keep_up() and web.keep_up()):
                 return 1
             if edge.poll() is not None:
                 log.error("kamailio stopped; stopping the box:\n%s", edge.log_tail())
                 return 1
-            if web.poll() is not None:
-                log.error("the web UI stopped (%s); stopping the box", exit_status(web.returncode))
-                return 1
         return 0
     finally:
-        if web is not None:
-            stop_process(web)
+        web.stop()
         engine.stop()
         edge.stop()

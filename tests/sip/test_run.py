@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
+from firmware.config import load_config
 from firmware.config.sample import write_sample_if_missing
 from firmware.engine.control import send_command
 from firmware.home import Home
 from tests.support.box import Box, office_toml
 from tests.support.calls import connect, talking
-from tests.support.net import free_port
+from tests.support.net import answers, free_port
 from tests.support.phone import SCALE
 from tests.support.wait import wait_until
 
@@ -101,17 +102,21 @@ class RunningBox:
 
     def engine_pid(self) -> int:
         """The engine child of the supervisor (Kamailio's processes are the others)."""
+        return self.child_pid(b"engine")
 
-        def engine() -> int | None:
+    def child_pid(self, command: bytes) -> int:
+        """The supervisor's child running ``minipbx COMMAND`` (engine, web)."""
+
+        def child() -> int | None:
             for pid in descendants(self.process.pid):
                 try:
-                    if b"engine" in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
+                    if command in Path(f"/proc/{pid}/cmdline").read_bytes().split(b"\0"):
                         return pid
                 except OSError:
                     continue
             return None
 
-        return wait_until(engine, timeout=5 * SCALE, what="the engine process")
+        return wait_until(child, timeout=5 * SCALE, what=f"the {command.decode()} process")
 
     def engine_up(self) -> bool:
         try:
@@ -208,3 +213,17 @@ def test_an_engine_restarted_over_a_broken_pbx_toml_serves_with_the_last_good_on
     )
     connect(box, alice, bob, "102")
     assert "pbx.toml:1: (syntax)" in running.printed()
+
+
+def test_a_killed_web_ui_is_restarted_and_calls_go_on_meanwhile(run_box, phone_factory) -> None:
+    running = run_box()
+    box = running.box
+    url = f"http://127.0.0.1:{load_config(box.home.config).web.port}/login"
+    first = running.child_pid(b"web")
+    os.kill(first, signal.SIGKILL)
+    alice, bob, out, inc = talking(box, phone_factory)  # the phones never noticed
+    wait_until(lambda: answers(url), timeout=10 * SCALE, what="the web UI back")
+    assert running.child_pid(b"web") != first and running.process.poll() is None
+    assert "the web UI died (killed by signal 9); restarting it" in running.printed()
+    alice.hangup(out)
+    bob.wait_state(inc, "disconnected")

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import socket
 
+import httpx
+
 _TYPES = {"udp": socket.SOCK_DGRAM, "tcp": socket.SOCK_STREAM}
 
 
@@ -28,3 +30,11 @@ def free_port(kind: str = "udp") -> int:
                     continue
         return port
     raise OSError("no port free for both UDP and TCP on 127.0.0.1")
+
+
+def answers(url: str) -> bool:
+    """Whether an HTTP service on this machine serves ``url`` now (200)."""
+    try:
+        return httpx.get(url, timeout=1).status_code == 200
+    except httpx.HTTPError:
+        return False

@@ -8,24 +8,16 @@ import signal
 import socket
 from pathlib import Path
 
-import httpx
 import pytest
 
 from firmware.config import load_config
 from firmware.home import Home
 from tests.sip.test_run import start
 from tests.support.box import office_toml
-from tests.support.net import free_port
+from tests.support.net import answers, free_port
 from tests.support.wait import wait_until
 
 pytestmark = pytest.mark.sip
-
-
-def answers(url: str) -> bool:
-    try:
-        return httpx.get(url, timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def run_until_web_answers(home: Home, output: Path) -> str:
