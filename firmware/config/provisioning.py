@@ -8,13 +8,12 @@ keys watch (BLF).
 
 from __future__ import annotations
 
-import ipaddress
 import re
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, Field, field_validator
 
-from firmware.config.base import ExtensionNumber, Section
+from firmware.config.base import ExtensionNumber, IpAddress, Section
 
 GRANDSTREAM = ("ht801", "ht802", "ht813")
 CISCO = ("spa112", "spa122")
@@ -56,16 +55,10 @@ class Device(Section):
 
 class Provisioning(Section):
     enabled: bool = False
-    listen: str = Field("127.0.0.1", description="address the service listens on (the LAN's)")
+    listen: IpAddress = Field("127.0.0.1", description="address the service listens on (the LAN's)")
     port: int = Field(8089, ge=1, le=65535)
     auth: Literal["per_device", "allow_list"] = "per_device"
     devices: list[Device] = []
-
-    @field_validator("listen")
-    @classmethod
-    def _address(cls, value: str) -> str:
-        ipaddress.ip_address(value)
-        return value
 
     @field_validator("devices")
     @classmethod

@@ -6,7 +6,6 @@ must be caught at ``config check`` rather than leaving a phone unable to log in.
 
 from __future__ import annotations
 
-import ipaddress
 import re
 import zoneinfo
 from typing import Annotated, Literal
@@ -14,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import Field, ValidationInfo, field_validator, model_validator
 
 from firmware.boards import board_names
-from firmware.config.base import ExtensionNumber, Seconds, Section
+from firmware.config.base import ExtensionNumber, IpAddress, Seconds, Section
 from firmware.config.espa import Espa
 from firmware.config.hardware import Door, HoldMusic, PagingSettings
 from firmware.config.icm import Icm
@@ -85,21 +84,12 @@ class System(Section):
 class Network(Section):
     """Where the box listens. Only Kamailio faces the network; the engine stays on loopback."""
 
-    sip_address: str = "127.0.0.1"
+    sip_address: IpAddress = "127.0.0.1"
     sip_port: int = Field(5060, ge=1, le=65535)
-    media_address: str = "127.0.0.1"
+    media_address: IpAddress = "127.0.0.1"
     rtp_port_min: int = Field(10000, ge=1024, le=65000)
     rtp_port_max: int = Field(11999, ge=1024, le=65535)
     engine_port: int = Field(5070, ge=1, le=65535)
-
-    @field_validator("sip_address", "media_address")
-    @classmethod
-    def _ip(cls, value: str) -> str:
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IP address") from None
-        return value
 
     @model_validator(mode="after")
     def _ports(self) -> Network:

@@ -6,27 +6,16 @@ LAN by setting ``address`` to the box's LAN address.
 
 from __future__ import annotations
 
-import ipaddress
+from pydantic import Field
 
-from pydantic import Field, field_validator
-
-from firmware.config.base import Section
+from firmware.config.base import IpAddress, Section
 
 
 class Web(Section):
-    address: str = Field("127.0.0.1", description="where the web UI listens")
+    address: IpAddress = Field("127.0.0.1", description="where the web UI listens")
     port: int = Field(8080, ge=1, le=65535)
     session_hours: float = Field(12, gt=0, le=720, description="a sign-in lasts this long")
     login_attempts: int = Field(
         5, ge=1, le=100, description="failed sign-ins allowed per source address per window"
     )
     login_window: float = Field(300, gt=0, le=86400, description="seconds the count covers")
-
-    @field_validator("address")
-    @classmethod
-    def _ip(cls, value: str) -> str:
-        try:
-            ipaddress.ip_address(value)
-        except ValueError:
-            raise ValueError(f"{value!r} is not an IP address") from None
-        return value

@@ -125,3 +125,12 @@ def test_a_park_announced_to_an_unknown_extension_is_refused() -> None:
     assert problems(GOOD + '\n[park]\nannounce_to = ["101", "555"]\n') == [
         "pbx.toml:12: park.announce_to[1]: no extension 555"
     ]
+
+
+@pytest.mark.parametrize(
+    ("section", "key"),
+    [("network", "sip_address"), ("web", "address"), ("provisioning", "listen")],
+)
+def test_a_listen_address_that_is_a_name_is_refused_with_its_key(section: str, key: str) -> None:
+    [problem] = problems(GOOD + f'\n[{section}]\n{key} = "pbx.local"\n')
+    assert problem.endswith(f"{section}.{key}: 'pbx.local' is not an IP address")
