@@ -100,7 +100,7 @@ class Baresip:
                     "audio_alert aufile,/dev/null",
                     "ausrc_srate 8000",
                     "ausrc_channels 1",
-                    f"rtp_ports {rtp}-{rtp + 1}",
+                    f"rtp_ports {rtp}-{rtp + 9}",  # a call rung back needs ports of its own
                     f"module_path {MODULES}",
                     "module g711.so",
                     "module aufile.so",
