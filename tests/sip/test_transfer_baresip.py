@@ -10,6 +10,7 @@ import pytest
 
 from tests.sip.test_inbound import staff
 from tests.sip.test_transfer import RINGBACK_RU, SALES, SERGEY_TONE
+from tests.support import audio
 from tests.support.baresip import Baresip
 from tests.support.box import Box
 from tests.support.calls import CALLEE_TONE, CALLER_TONE
@@ -44,6 +45,7 @@ def test_a_baresip_phone_s_blind_transfer_reaches_the_target(
         closed = reception.wait_event("CALL_CLOSED")  # the box lets the transferor go
         assert closed["id"] == handed
         assert not reception.events("TRANSFER_FAILED")
+        assert audio.has_tone(reception.heard(), CALLER_TONE)  # it talked with Ivan first
         offered = sergey.wait_event("incoming")
         ivan.wait_heard(RINGBACK_RU, out)
         sergey.answer(offered["call"])

@@ -2,7 +2,8 @@
 
 The test writes the whole configuration: SIP and the control port on
 127.0.0.1 and free ports, audio from a WAV tone (the aufile module) so no
-sound card is needed, calls answered by themselves. Commands and events are
+sound card is needed, what each call decoded dumped to a WAV (the sndfile
+module), calls answered by themselves. Commands and events are
 JSON objects framed as netstrings on the control connection; events are kept
 in order so a test can wait for one (``CALL_ESTABLISHED``, ``CALL_CLOSED``...).
 ``close`` always ends the process.
@@ -16,9 +17,13 @@ import shutil
 import socket
 import subprocess
 import threading
+import wave
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
+from tests.support import audio
 from tests.support.net import free_port
 from tests.support.phone import Server
 from tests.support.wait import wait_until
@@ -104,6 +109,8 @@ class Baresip:
                     f"module_path {MODULES}",
                     "module g711.so",
                     "module aufile.so",
+                    "module sndfile.so",
+                    f"snd_path {self.workdir}",
                     "module_app account.so",
                     "module_app menu.so",
                     "module_app ctrl_tcp.so",
@@ -171,6 +178,21 @@ class Baresip:
         """The transfer key on the call under way: a REFER naming ``uri``."""
         done = self.command("transfer", uri)
         assert done["ok"], f"baresip could not transfer: {done}"
+
+    def heard(self) -> np.ndarray:
+        """What baresip decoded in its last call, once that call is over: sndfile completes
+        the dump's WAV header when the call's audio goes."""
+
+        def complete() -> tuple[bytes] | None:
+            dumps = sorted(self.workdir.glob("dump-*-dec.wav"))
+            if not dumps:
+                return None
+            with wave.open(str(dumps[-1])) as dump:
+                frames = dump.readframes(dump.getnframes())
+            return (frames,) if frames else None
+
+        frames = wait_until(complete, timeout=5, what="baresip's dump of its call")[0]
+        return np.frombuffer(frames, dtype="<i2").astype(np.float64) / audio.FULL_SCALE
 
     def idle(self) -> bool:
         """No call under way, as baresip's own call list (its menu's text) shows."""
