@@ -25,7 +25,7 @@ import numpy as np
 
 from tests.support import audio
 from tests.support.net import free_port
-from tests.support.phone import Server
+from tests.support.phone import SCALE, Server
 from tests.support.wait import wait_until
 
 MODULES = Path("/usr/lib/baresip/modules")
@@ -170,7 +170,7 @@ class Baresip:
             token = str(self._tokens)
         self._send({"command": name, "params": params, "token": token})
         with self._cond:
-            if not self._cond.wait_for(lambda: token in self._responses, DEFAULT_TIMEOUT):
+            if not self._cond.wait_for(lambda: token in self._responses, DEFAULT_TIMEOUT * SCALE):
                 raise AssertionError(f"baresip did not answer {name}: {self.log_tail()}")
             return self._responses.pop(token)
 
@@ -209,7 +209,7 @@ class Baresip:
             return None
 
         with self._cond:
-            found = self._cond.wait_for(find, timeout)
+            found = self._cond.wait_for(find, timeout * SCALE)
         if found is None:
             seen = [e.get("type") for e in self._events]
             raise AssertionError(f"baresip: no {kind} in {timeout} s; saw {seen}{self.log_tail()}")
