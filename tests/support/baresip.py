@@ -3,10 +3,10 @@
 The test writes the whole configuration: SIP and the control port on
 127.0.0.1 and free ports, audio from a WAV tone (the aufile module) so no
 sound card is needed, what each call decoded dumped to a WAV (the sndfile
-module), calls answered by themselves. Commands and events are
-JSON objects framed as netstrings on the control connection; events are kept
-in order so a test can wait for one (``CALL_ESTABLISHED``, ``CALL_CLOSED``...).
-``close`` always ends the process.
+module), calls answered by themselves. Commands and events are JSON objects
+framed as netstrings on the control connection; events are kept in order so a
+test can wait for one (``CALL_ESTABLISHED``, ``CALL_CLOSED``...). ``close``
+always ends the process.
 """
 
 from __future__ import annotations
