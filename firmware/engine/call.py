@@ -226,7 +226,8 @@ class Call:
         #: a call a transfer hands on is answered again) and when the call ends.
         self.on_answer: list[Callable[[Leg], None]] = []
         self.on_finish: list[Callable[[CallEnd], None]] = []
-        self.on_media: list[Callable[[Leg], None]] = []  # a party's media came up or renewed
+        #: A party's media came up or renewed, or a party took a seat (a transfer's target).
+        self.on_media: list[Callable[[Leg], None]] = []
         a_leg.listener = self
 
     def __repr__(self) -> str:
@@ -387,6 +388,8 @@ class Call:
             self.a_leg = leg
         else:
             self.b_leg = leg
+        for hook in self.on_media:  # a party's media is in the call from now
+            hook(leg)
 
     def replace(self, old: Leg, new: Leg) -> None:
         """``new``, a candidate that answered, takes ``old``'s place and role in the call

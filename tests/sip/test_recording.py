@@ -13,6 +13,9 @@ import pytest
 from firmware.store.cdr import CallRecords
 from firmware.store.db import connect
 from tests.sip.test_hold import hears_music
+from tests.sip.test_inbound import staff
+from tests.sip.test_park import parks
+from tests.sip.test_transfer import SALES
 from tests.support import audio
 from tests.support.box import Box
 from tests.support.calls import CALLEE_TONE, CALLER_TONE, talking
@@ -125,3 +128,92 @@ def test_a_recording_goes_on_after_a_hold(
         lambda: hears_both_since(path, resumed_at), timeout=5, what="both tones after the hold"
     )
     ivan.hangup(out)
+
+
+TARGET_TONE = 1300
+
+
+def hears_since(path: Path, start: int, tones: tuple[int, ...]) -> bool:
+    """The last second of recording after sample ``start`` holds every one of ``tones``."""
+    samples = audio.read_samples(path)[start:]
+    return len(samples) >= audio.RATE and all(
+        audio.has_tone(samples[-audio.RATE :], tone, min_ratio=0.2) for tone in tones
+    )
+
+
+def test_a_transfer_s_target_is_recorded_from_the_answer(
+    box_factory: Callable[..., Box], phone_factory: Callable[[str], Phone]
+) -> None:
+    box = box_factory(extra='\n[recording]\nextensions = ["101"]\n')
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    [sergey] = staff(phone_factory, box, "103")
+    sergey.play(TARGET_TONE)
+    path = recording_of(box)
+    wait_until(lambda: hears_both(path), timeout=5, what="both tones in the recording")
+
+    reception.transfer(inc, f"sip:103@{box.domain}")
+    offered = sergey.wait_event("incoming")
+    reception.wait_state(inc, "disconnected")
+    sergey.answer(offered["call"])
+    ivan.wait_heard(TARGET_TONE, out)
+    sergey.wait_heard(CALLER_TONE, offered["call"])
+    answered_at = len(audio.read_samples(path))
+    wait_until(
+        lambda: hears_since(path, answered_at, (CALLER_TONE, TARGET_TONE)),
+        timeout=5,
+        what="the customer and the target in the recording after the transfer",
+    )
+    ivan.hangup(out)
+    [row] = box.closed_calls(1)
+    assert (box.home.recordings_dir / row["recording"], row["transferred_to"]) == (path, "103")
+    after = audio.read_samples(path)[answered_at:]
+    assert not audio.has_tone(after, CALLEE_TONE, min_ratio=0.05)  # the transferor has gone
+
+
+def test_whoever_takes_a_parked_call_is_recorded(
+    box_factory: Callable[..., Box], phone_factory: Callable[[str], Phone]
+) -> None:
+    box = box_factory(extra='\n[recording]\nextensions = ["101"]\n')
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    path = recording_of(box)
+    wait_until(lambda: hears_both(path), timeout=5, what="both tones in the recording")
+    parks(reception, inc, 1)
+    [sergey] = staff(phone_factory, box, "103")
+    sergey.play(TARGET_TONE)
+    taken = sergey.call(f"sip:*71@{box.domain}")
+    ivan.wait_heard(TARGET_TONE, out)
+    sergey.wait_heard(CALLER_TONE, taken)
+    taken_at = len(audio.read_samples(path))
+    wait_until(
+        lambda: hears_since(path, taken_at, (CALLER_TONE, TARGET_TONE)),
+        timeout=5,
+        what="the customer and who took the line in the recording",
+    )
+    ivan.hangup(out)
+    sergey.wait_state(taken, "disconnected")
+
+
+def test_a_call_handed_on_to_a_department_is_recorded_with_whoever_takes_it(
+    box_factory: Callable[..., Box], phone_factory: Callable[[str], Phone]
+) -> None:
+    box = box_factory(extra='\n[recording]\nextensions = ["101"]\n' + SALES)
+    ivan, reception, out, inc = talking(box, phone_factory, caller="101", callee="100")
+    olga, sergey = staff(phone_factory, box, "102", "103")
+    sergey.play(TARGET_TONE)
+    path = recording_of(box)
+    wait_until(lambda: hears_both(path), timeout=5, what="both tones in the recording")
+    reception.dtmf(inc, "*2600#")
+    rung = [olga.wait_event("incoming"), sergey.wait_event("incoming")]
+    sergey.answer(rung[1]["call"])
+    ivan.wait_heard(TARGET_TONE, out)
+    sergey.wait_heard(CALLER_TONE, rung[1]["call"])
+    taken_at = len(audio.read_samples(path))
+    wait_until(
+        lambda: hears_since(path, taken_at, (CALLER_TONE, TARGET_TONE)),
+        timeout=5,
+        what="the customer and the department's member in the recording",
+    )
+    ivan.hangup(out)
+    sergey.wait_state(rung[1]["call"], "disconnected")
+    [row] = box.closed_calls(1)
+    assert (box.home.recordings_dir / row["recording"], row["transferred_to"]) == (path, "600")

@@ -5,9 +5,13 @@ to; the conference bridge mixes whatever reaches a port, so the file holds the
 conversation as a third listener would hear it. It starts when a call listed
 in ``[recording]`` is answered, or when a party who is an extension keys the
 recording code; keyed again, the recording pauses (the parties stop reaching
-it) and resumes into the same file. The recorder closes when the call ends,
-which is when pjmedia writes the WAV header's sizes, and the sweep then keeps
-the archive within its retention and size cap.
+it) and resumes into the same file. Whoever takes the call over (a transfer's
+target, whoever takes a parked line, the department member a call is handed on
+to) is recorded from their answer: the call tells its media hooks when a party
+takes a seat, and its answer hooks, told once, are asked again at each answer.
+The recorder closes when the call ends, which is when pjmedia writes the WAV
+header's sizes, and the sweep then keeps the archive within its retention and
+size cap.
 """
 
 from __future__ import annotations
@@ -95,8 +99,10 @@ class Recording:
         call.on_media.append(lambda leg: self._media_renewed(call))
 
     def _answered(self, call: Call, leg: Leg) -> None:
+        # Answer hooks are told once; a call handed on (to a department) is answered again.
+        call.on_answer.append(lambda leg: self._answered(call, leg))
         recorder = self.recorders.get(call.record)
-        if recorder is not None:  # a party taking over (a transfer's target): heard from now
+        if recorder is not None:  # a party taking over a handed-on call: heard from now
             if not recorder.paused:
                 self._loop.post(lambda: recorder.hear(_parties(call)))
             return
