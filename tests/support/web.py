@@ -155,9 +155,12 @@ class _Form(HTMLParser):
                 self.values[name] = "on"
         elif tag == "select":
             self._select = name
-        elif tag == "option" and self._select:
-            if "selected" in found or self._select not in self.values:
-                self.values[self._select] = found.get("value") or ""
+        elif (
+            tag == "option"
+            and self._select
+            and ("selected" in found or self._select not in self.values)
+        ):
+            self.values[self._select] = found.get("value") or ""
 
     def handle_endtag(self, tag: str) -> None:
         if tag == "select":

@@ -85,7 +85,6 @@ def _page(
     )
 
 
-
 @router.get("")
 def hardware(request: Request, viewer: Admin) -> Any:
     return _page(request)

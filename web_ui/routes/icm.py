@@ -52,7 +52,11 @@ def _read_sources(form: FormData, config: Config, problems: Problems) -> dict[Ke
 
 
 def _page(
-    request: Request, form: SectionForm | None = None, *, flash: str | None = None, status: int = 200
+    request: Request,
+    form: SectionForm | None = None,
+    *,
+    flash: str | None = None,
+    status: int = 200,
 ) -> Any:
     web = web_of(request)
     snapshot = snapshot_or_none(request)

@@ -38,7 +38,11 @@ def _form(config: Config, name: str | None) -> SectionForm:
 
 
 def _page(
-    request: Request, form: SectionForm | None = None, *, flash: str | None = None, status: int = 200
+    request: Request,
+    form: SectionForm | None = None,
+    *,
+    flash: str | None = None,
+    status: int = 200,
 ) -> Any:
     web = web_of(request)
     snapshot = snapshot_or_none(request)
