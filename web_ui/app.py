@@ -33,6 +33,7 @@ from web_ui.routes import (
     modes,
     numbers,
     prompts,
+    recordings,
     reports,
     trunks,
 )
@@ -80,7 +81,7 @@ def create_app(home: Home, settings: WebSettings, *, clock: Clock = time.monoton
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
     for module in (
         *(auth, employees, departments, numbers, trunks, modes, icm, prompts, hardware),
-        *(reports, console, me),
+        *(reports, recordings, console, me),
     ):
         app.include_router(module.router)
 
