@@ -55,7 +55,7 @@ def _schedule(form: FormData, config: Config, problems: Problems) -> dict[Keys, 
     return {("schedule",): written}
 
 
-def _page(
+def _built(
     request: Request,
     form: SectionForm | None = None,
     *,
@@ -81,9 +81,20 @@ def _page(
     )
 
 
+async def _page(
+    request: Request,
+    form: SectionForm | None = None,
+    *,
+    flash: str | None = None,
+    status: int = 200,
+) -> Any:
+    """The page, built off the event loop: it asks the engine, which may be slow to answer."""
+    return await to_thread.run_sync(lambda: _built(request, form, flash=flash, status=status))
+
+
 @router.get("")
 async def modes(request: Request, viewer: Admin) -> Any:
-    return await to_thread.run_sync(_page, request)
+    return await _page(request)
 
 
 @router.post("")
@@ -94,8 +105,8 @@ async def save_modes(request: Request, viewer: Admin) -> Any:
     if saved is None:
         posted = await request.form()
         form.values.update({k: text(posted, k) for k in posted if k.startswith("schedule_")})
-        return _page(request, form, status=422)
-    return _page(request, form, flash=saved.note)
+        return await _page(request, form, status=422)
+    return await _page(request, form, flash=saved.note)
 
 
 @router.post("/force")
@@ -106,6 +117,6 @@ async def force(request: Request, viewer: Admin) -> Any:
         web.engine.ask, {"cmd": "mode", "mode": chosen, "by": viewer.login}
     )
     if not answer.get("ok"):
-        return _page(request, flash="Not forced: " + "; ".join(answer.get("errors", [])))
+        return await _page(request, flash="Not forced: " + "; ".join(answer.get("errors", [])))
     log.info("set-up: %s forced mode %r", viewer.login, chosen or "(schedule)")
-    return _page(request, flash=f"Mode now: {answer['mode']['mode']}.")
+    return await _page(request, flash=f"Mode now: {answer['mode']['mode']}.")

@@ -37,7 +37,7 @@ def _form(config: Config, name: str | None) -> SectionForm:
     )
 
 
-def _page(
+def _built(
     request: Request,
     form: SectionForm | None = None,
     *,
@@ -63,15 +63,26 @@ def _page(
     )
 
 
+async def _page(
+    request: Request,
+    form: SectionForm | None = None,
+    *,
+    flash: str | None = None,
+    status: int = 200,
+) -> Any:
+    """The page, built off the event loop: it asks the engine, which may be slow to answer."""
+    return await to_thread.run_sync(lambda: _built(request, form, flash=flash, status=status))
+
+
 @router.get("")
 async def trunks(request: Request, viewer: Admin) -> Any:
-    return await to_thread.run_sync(_page, request)
+    return await _page(request)
 
 
 @router.get("/{name}")
-def trunk(request: Request, name: str, viewer: Admin) -> Any:
+async def trunk(request: Request, name: str, viewer: Admin) -> Any:
     snapshot = snapshot_or_none(request)
-    return _page(request, _form(snapshot.config, name) if snapshot else None)
+    return await _page(request, _form(snapshot.config, name) if snapshot else None)
 
 
 @router.post("")
@@ -85,6 +96,7 @@ async def change_trunk(request: Request, name: str, viewer: Admin) -> Any:
 
 
 async def _store(request: Request, viewer: Admin, name: str | None) -> Any:
+    posted = await request.form()
     snapshot = snapshot_or_none(request)
     names = [t.name for t in snapshot.config.trunks] if snapshot else []
     index = names.index(name) if name in names else len(names)
@@ -93,12 +105,12 @@ async def _store(request: Request, viewer: Admin, name: str | None) -> Any:
         viewer,
         form_of=lambda config: _form(config, name),
         place=entry_place("trunks", "name", name, index),
-        what=f"trunk {name or text(await request.form(), 'name')}",
+        what=f"trunk {name or text(posted, 'name')}",
     )
     if saved is None:
-        return _page(request, form, status=422)
-    kept = text(await request.form(), "name") if name else None
-    return _page(request, _form(saved.config, kept), flash=saved.note)
+        return await _page(request, form, status=422)
+    kept = text(posted, "name") if name else None
+    return await _page(request, _form(saved.config, kept), flash=saved.note)
 
 
 @router.post("/{name}/delete")
@@ -124,5 +136,5 @@ async def remove_trunk(request: Request, name: str, viewer: Admin) -> Any:
         shown = _form(snapshot.config, name) if snapshot else None
         if shown is not None:
             shown.problems = result
-        return _page(request, shown, status=422)
-    return _page(request, flash=result.note)
+        return await _page(request, shown, status=422)
+    return await _page(request, flash=result.note)
