@@ -22,7 +22,21 @@ from web_ui.deps import SignInNeededError, csrf_checked
 from web_ui.engine_link import EngineLink
 from web_ui.guard import Clock, LoginLimiter, session_secret
 from web_ui.paths import accounts_db, secret_file, web_dir
-from web_ui.routes import auth, console, departments, employees, me, numbers, reports
+from web_ui.routes import (
+    auth,
+    console,
+    departments,
+    employees,
+    hardware,
+    icm,
+    me,
+    modes,
+    numbers,
+    prompts,
+    recordings,
+    reports,
+    trunks,
+)
 
 PAGE_HEADERS = {
     "X-Frame-Options": "DENY",
@@ -65,7 +79,10 @@ def create_app(home: Home, settings: WebSettings, *, clock: Clock = time.monoton
         same_site="strict",
     )
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
-    for module in (auth, employees, departments, numbers, reports, console, me):
+    for module in (
+        *(auth, employees, departments, numbers, trunks, modes, icm, prompts, hardware),
+        *(reports, recordings, console, me),
+    ):
         app.include_router(module.router)
 
     @app.middleware("http")

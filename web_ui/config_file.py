@@ -52,6 +52,11 @@ class ConfigFile:
         self._prompts = prompts
         self._lock = threading.Lock()
 
+    @property
+    def prompts(self) -> PromptLibrary:
+        """The prompts a config names must have files in: the upload page adds to them."""
+        return self._prompts
+
     def read(self) -> Snapshot:
         text = self.path.read_text(encoding="utf-8")
         return Snapshot(text, version_of(text), self.check(text))

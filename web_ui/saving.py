@@ -44,6 +44,8 @@ def save(
     log.info("pbx.toml saved from the web UI by %s: %s", viewer.login, what)
     answer = web.engine.ask({"cmd": "reload"})
     if answer.get("ok"):
-        return Saved(config, f"Saved and applied: {what}.")
+        later = ", ".join(f"[{key}]" for key in answer.get("restart_needed", []))
+        note = f" {later} takes effect when the box restarts." if later else ""
+        return Saved(config, f"Saved and applied: {what}.{note}")
     reasons = "; ".join(answer.get("errors", []))
     return Saved(config, f"Saved: {what}. The running box did not apply it yet ({reasons}).")

@@ -6,7 +6,12 @@ waited, the park slots and the mode; ``park`` parks a talking call as ``*7#``
 would, and ``transfer`` hands it to an extension as the keyed transfer does,
 both with the office's party as the one who parks or transfers; ``mode``
 forces a mode (or releases it) as the feature code does, in the name of the
-signed-in admin.
+signed-in admin. ``answer`` takes a ringing or queued call onto the
+receptionist's own phone and ``pickup`` takes the call ringing an extension:
+the receptionist's phone rings as one more callee of that call (a queued
+caller is offered to it as the queue offers a member), and when it answers the
+call goes on as a pickup's does: the other phones stop, the record names who
+answered.
 Runs on the engine thread, like every control request.
 """
 
@@ -18,15 +23,17 @@ from datetime import datetime
 from typing import Any
 
 from firmware.config import Config
-from firmware.engine.call import Call
+from firmware.engine.call import Call, Destination, Event
 from firmware.engine.features.modes.service import ModeKeeper
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.queues.service import Queues
+from firmware.engine.features.queues.states import Waiting
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import Leg
+from firmware.engine.states import Dialing, Ringing
 from firmware.routing.modes import ForceMode, ReleaseMode
 
-COMMANDS = ("console", "park", "transfer", "mode")
+COMMANDS = ("console", "park", "transfer", "mode", "answer", "pickup")
 
 
 class Console:
@@ -39,6 +46,7 @@ class Console:
         park: Park,
         transfer: Transfer,
         modes: ModeKeeper,
+        extension: Callable[[str, str], Destination],
         now: Callable[[], datetime],
     ) -> None:
         self._config = config
@@ -47,6 +55,7 @@ class Console:
         self._park = park
         self._transfer = transfer
         self._modes = modes
+        self._extension = extension
         self._now = now
 
     def command(self, request: dict[str, Any]) -> dict[str, Any]:
@@ -57,6 +66,10 @@ class Console:
             return self.transfer(request.get("record"), str(request.get("to", "")))
         if name == "mode":
             return self.force_mode(request.get("mode"), str(request.get("by", "console")))
+        if name == "answer":
+            return self.answer(request.get("record"), str(request.get("at", "")))
+        if name == "pickup":
+            return self.pick_up(str(request.get("extension", "")), str(request.get("at", "")))
         return self.live()
 
     def live(self) -> dict[str, Any]:
@@ -174,6 +187,39 @@ class Console:
         else:
             return {"ok": False, "errors": [f"no mode {mode!r}"]}
         return {"ok": True, "mode": self._modes.describe(self._now())}
+
+    def answer(self, record: object, at: str) -> dict[str, Any]:
+        """Rings ``at``'s phone for call ``record``, ringing or waiting in a queue."""
+        call = next((c for c in self._calls() if c.record == record), None)
+        if call is None:
+            return {"ok": False, "errors": [f"no call {record} in progress"]}
+        return self._ring_for(call, at)
+
+    def pick_up(self, extension: str, at: str) -> dict[str, Any]:
+        """Rings ``at``'s phone for the call ringing ``extension`` now."""
+        call = next(
+            (c for c in self._calls() if extension in c.candidates and c.b_leg is None), None
+        )
+        if call is None:
+            return {"ok": False, "errors": [f"nothing rings extension {extension!r} now"]}
+        return self._ring_for(call, at)
+
+    def _ring_for(self, call: Call, at: str) -> dict[str, Any]:
+        if self._config().extension(at) is None:
+            return {"ok": False, "errors": [f"{at!r} is no extension: whose phone should ring?"]}
+        if at in call.candidates:
+            return {"ok": False, "errors": [f"extension {at} already rings for call {call.record}"]}
+        state = call.state
+        if isinstance(state, Waiting) and not state.callback:
+            # The queue's own offer: the caller keeps their place if the phone is not answered.
+            state.waiter.offered_to = at
+            call.dispatch(Event.OFFER)
+            return {"ok": True, "record": call.record}
+        if call.b_leg is None and isinstance(state, Dialing | Ringing):
+            if call.ring(self._extension(at, call.caller)) is None:
+                return {"ok": False, "errors": [f"extension {at}'s phone cannot be rung now"]}
+            return {"ok": True, "record": call.record}
+        return {"ok": False, "errors": [f"call {call.record} is not ringing or queued"]}
 
 
 def _leg_users(call: Call) -> list[str]:

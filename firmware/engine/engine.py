@@ -259,6 +259,7 @@ class Engine:
             park=self.park,
             transfer=self.transfer,
             modes=self.modes,
+            extension=self.extension_destination,
             now=self.inbound.now,
         )
         self.media_watch = MediaWatch(

@@ -1,4 +1,5 @@
-"""Voicemail by email, through the SMTP relay named in ``[voicemail]``.
+"""Voicemail by email, through the SMTP relay named in ``[voicemail]`` (``deliver`` also
+carries the web UI's mail of a new employee's credentials).
 
 The relay is the office's own (loopback or LAN), so there is no login: the box
 hands the message over and the relay delivers it. STARTTLS is used whenever
@@ -125,6 +126,12 @@ def send_voicemail_email(
     if not to:
         raise MailError(f"mailbox {message.mailbox} has no email address to send to")
     mail = compose(settings, to, message, box_name=box_name, language=language, timezone=timezone)
+    deliver(settings, mail, to, timeout=timeout)
+
+
+def deliver(settings: Voicemail, mail: EmailMessage, to: list[str], *, timeout: float) -> None:
+    """Hands ``mail`` to the relay of ``settings`` for ``to``; raises MailError if it was not
+    accepted. The web UI mails an employee's credentials through it too."""
     relay = f"{settings.smtp_host}:{settings.smtp_port}"
     try:
         with smtplib.SMTP(settings.smtp_host, settings.smtp_port, timeout=timeout) as smtp:

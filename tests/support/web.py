@@ -129,3 +129,49 @@ def post_form(
     """Posts ``data`` to ``action`` with the csrf and version fields ``page`` carries."""
     hidden = inputs(client.get(page).text)
     return client.post(action, data={"csrf": hidden["csrf"], "version": hidden["version"], **data})
+
+
+class _Form(HTMLParser):
+    """What a browser submits from one form: text inputs, checked boxes, chosen options."""
+
+    def __init__(self, form_id: str) -> None:
+        super().__init__()
+        self.form_id = form_id
+        self.inside = False
+        self.values: dict[str, str] = {}
+        self._select: str | None = None
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        found = dict(attrs)
+        if tag == "form":
+            self.inside = found.get("id") == self.form_id
+        if not self.inside:
+            return
+        name = found.get("name") or ""
+        if tag == "input" and name and found.get("type") not in ("file", "submit"):
+            if found.get("type") != "checkbox":
+                self.values[name] = found.get("value") or ""
+            elif "checked" in found:
+                self.values[name] = "on"
+        elif tag == "select":
+            self._select = name
+        elif (
+            tag == "option"
+            and self._select
+            and ("selected" in found or self._select not in self.values)
+        ):
+            self.values[self._select] = found.get("value") or ""
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag == "select":
+            self._select = None
+        elif tag == "form":
+            self.inside = False
+
+
+def form_fields(page: str, form_id: str) -> dict[str, str]:
+    """The fields the form ``form_id`` on ``page`` submits as it stands (csrf and version
+    included), as a browser would send them when the admin changes nothing."""
+    parser = _Form(form_id)
+    parser.feed(page)
+    return parser.values

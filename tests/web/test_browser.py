@@ -27,7 +27,9 @@ from tests.support.web_server import served
 pytestmark = pytest.mark.sip
 
 CHROMIUM = Path("/usr/bin/chromium")
-CUSTOMER_TONE, NINA_TONE = 700, 1100
+CUSTOMER_TONE, NINA_TONE, RECEPTION_TONE = 700, 1100, 1300
+#: Calls to the office number are recorded, so the history has a recording to play.
+RECORDED = '\n[recording]\nnumbers = ["+7 495 111-00-00"]\n'
 
 
 @pytest.fixture
@@ -61,7 +63,7 @@ def test_an_admin_sets_up_a_department_and_a_call_rings_it_and_is_parked_from_th
     provider = provider_factory(
         accounts=dict(ACCOUNTS), dids={TRUNK_USER: TRUNK_USER}, address="127.0.0.3"
     )
-    box = box_factory(extra=trunk_toml(provider))
+    box = box_factory(extra=trunk_toml(provider) + RECORDED)
     wait_trunk(box, up=True)
     web = WebBox(box.root)
     with served(web.app) as url:
@@ -102,6 +104,29 @@ def test_an_admin_sets_up_a_department_and_a_call_rings_it_and_is_parked_from_th
         form.locator("button", has_text="Save scenario").click()
         expect(page.locator(".flash")).to_contain_text("Saved and applied: scenario sales")
         shot(page, screenshots, "scenario")
+
+        page.goto("/setup/trunks")
+        expect(page.locator('[data-trunk="city"] [data-state]')).to_have_text("up")
+        expect(page.locator('[data-trunk="city"] [data-busy]')).to_have_text("0 of 2")
+        shot(page, screenshots, "trunks")
+        page.goto("/setup/modes")
+        page.locator("#mode-now button", has_text="force lunch").click()
+        expect(page.locator(".flash")).to_have_text("Mode now: lunch.")
+        expect(page.locator("[data-mode]")).to_have_text("lunch")
+        page.locator("#mode-now button", has_text="back to the schedule").click()
+        shot(page, screenshots, "modes")
+        page.goto("/setup/prompts")
+        upload = page.locator("#prompt-upload")
+        upload.locator("input[name=name]").fill("welcome")
+        upload.locator("input[name=file]").set_input_files(
+            files=[{"name": "welcome.mp3", "mimeType": "audio/mpeg", "buffer": b"ID3" + bytes(64)}]
+        )
+        upload.locator("button", has_text="Upload").click()
+        expect(page.locator("#prompt-error")).to_contain_text("welcome.mp3: not a WAV file")
+        shot(page, screenshots, "prompts")
+        for name in ("icm", "hardware"):
+            page.goto(f"/setup/{name}")
+            shot(page, screenshots, name)
 
         page.goto("/setup/numbers/0")
         form = page.locator("#number-form")
@@ -148,6 +173,34 @@ def test_an_admin_sets_up_a_department_and_a_call_rings_it_and_is_parked_from_th
         page.goto("/reports/calls")
         expect(page.locator("#calls")).to_contain_text(MOBILE)
         shot(page, screenshots, "report-calls")
+        page.locator("[data-recorded]").first.click()
+        player = page.locator("#recording audio")
+        expect(player).to_be_visible()
+        recording = page.request.get(str(player.get_attribute("src")))
+        assert recording.ok and recording.body()[:4] == b"RIFF"
+        shot(page, screenshots, "report-call-recording")
+
+        # A second call rings Nina, and the console's "Pick up" takes it on reception's phone.
+        reception = phone_factory("ext100")
+        reception.register(box, "100")
+        reception.play(RECEPTION_TONE)
+        page.goto("/console")
+        page.locator("#my-phone input[name=phone]").fill("100")
+        page.locator("#my-phone button").click()
+        expect(page.locator("#console-note-text")).to_contain_text("ring extension 100")
+        again = customer.call(f"sip:{TRUNK_USER}@{provider.domain}")
+        rung = nina.wait_event("incoming", timeout=10)
+        page.locator('[data-pickup="104"]').click()
+        expect(page.locator("#console-note-text")).to_contain_text("rings your phone (100)")
+        offered = reception.wait_event("incoming", timeout=10)
+        reception.answer(offered["call"])
+        customer.wait_heard(RECEPTION_TONE, again)
+        reception.wait_heard(CUSTOMER_TONE, offered["call"])
+        nina.wait_state(rung["call"], "disconnected")
+        expect(page.locator('[data-extension="100"] .pill')).to_have_text("busy")
+        shot(page, screenshots, "console-picked-up")
+        customer.hangup(again)
+        reception.wait_state(offered["call"], "disconnected")
         page.click("header button:has-text('Sign out')")
 
         page.fill("input[name=login]", USER)

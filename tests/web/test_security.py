@@ -18,8 +18,9 @@ from web_ui.server import announce_first_admin
 
 #: Routes anyone may reach: the sign-in page itself and signing out.
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/logout"), ("GET", "/")}
-#: Path prefixes of the employees' own pages; every other route is for admins.
-EMPLOYEE = ("/me",)
+#: Path prefixes of pages employees reach too (a recording only of their own calls:
+#: tests/web/test_recordings.py); every other route is for admins.
+EMPLOYEE = ("/me", "/recordings")
 
 
 def routes(box: WebBox) -> list[tuple[str, str]]:

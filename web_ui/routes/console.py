@@ -1,6 +1,7 @@
 """The operator console: live calls, each extension's lamp, queues and park slots, pushed
-by server-sent events as they change; parking or transferring a call and forcing a mode
-by click."""
+by server-sent events as they change; parking or transferring a call, taking a ringing or
+queued call (or an extension's ringing call) onto the receptionist's own phone, and
+forcing a mode by click."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
 from firmware.sipedge.subscribers import registered
+from web_ui.accounts import Viewer
 from web_ui.context import Web, log, snapshot_or_none, web_of
 from web_ui.deps import Admin
 from web_ui.forms import text
@@ -41,10 +43,62 @@ def _fragment(request: Request, state: dict[str, Any]) -> str:
     return template.render(live=state)
 
 
+#: The session key of the phone an admin without an extension of their own answers on.
+MY_PHONE = "my_phone"
+
+
+def my_phone(request: Request, viewer: Viewer) -> str | None:
+    """The extension whose phone rings when this admin takes a call: their own, or the
+    one they chose on the console."""
+    chosen = request.session.get(MY_PHONE)
+    return chosen if isinstance(chosen, str) else viewer.extension
+
+
 @router.get("")
 def console(request: Request, viewer: Admin) -> Any:
     web = web_of(request)
-    return web.render(request, "console.html", fragment=_fragment(request, live_state(web)))
+    return web.render(
+        request,
+        "console.html",
+        fragment=_fragment(request, live_state(web)),
+        my_phone=my_phone(request, viewer) or "",
+    )
+
+
+@router.post("/phone")
+async def choose_phone(request: Request, viewer: Admin) -> HTMLResponse:
+    chosen = text(await request.form(), "phone")
+    snapshot = snapshot_or_none(request)
+    if snapshot is None or snapshot.config.extension(chosen) is None:
+        return _note(request, f"{chosen!r} is no extension: calls cannot ring it", ok=False)
+    request.session[MY_PHONE] = chosen
+    return _note(request, f"Calls you take ring extension {chosen}.")
+
+
+@router.post("/answer")
+async def answer(request: Request, viewer: Admin) -> HTMLResponse:
+    record = text(await request.form(), "record")
+    if not record.isdigit():
+        return _note(request, f"{record!r} is not a call", ok=False)
+    return await _take(request, viewer, {"cmd": "answer", "record": int(record)})
+
+
+@router.post("/pickup")
+async def pick_up(request: Request, viewer: Admin) -> HTMLResponse:
+    extension = text(await request.form(), "extension")
+    return await _take(request, viewer, {"cmd": "pickup", "extension": extension})
+
+
+async def _take(request: Request, viewer: Viewer, command: dict[str, Any]) -> HTMLResponse:
+    """Rings the receptionist's phone for a call: answering it there takes the call."""
+    phone = my_phone(request, viewer)
+    if phone is None:
+        return _note(request, "Choose your phone first (My phone, above).", ok=False)
+    answer = await to_thread.run_sync(web_of(request).engine.ask, {**command, "at": phone})
+    if not answer.get("ok"):
+        return _note(request, "; ".join(answer.get("errors", [])), ok=False)
+    log.info("console: %s takes call %s on %s", viewer.login, answer["record"], phone)
+    return _note(request, f"Call {answer['record']} rings your phone ({phone}): answer it there.")
 
 
 @router.get("/events")

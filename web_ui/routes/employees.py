@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
 from starlette.datastructures import FormData
 from tomlkit import TOMLDocument, inline_table
@@ -13,6 +14,7 @@ from firmware.config.sample import strong_password as new_sip_password
 from firmware.config.schema import NUMBER_CLASSES, Config, Extension
 from web_ui.accounts import new_password
 from web_ui.context import snapshot_or_none, web_of
+from web_ui.credentials import mail_credentials
 from web_ui.deps import Admin
 from web_ui.forms import (
     Problems,
@@ -159,7 +161,11 @@ async def _store(request: Request, viewer: Admin, *, editing: str | None) -> Any
     if editing is not None and editing != number and web.accounts.has_password(editing):
         web.accounts.remove(editing)
     once = {"SIP password": password} if password else None
-    return _page(request, flash=result.note, shown_once=once, editing=number if editing else None)
+    note = result.note
+    if password is not None:
+        mailed = await to_thread.run_sync(mail_credentials, result.config, number, "sip", password)
+        note = f"{note} {mailed}" if mailed else note
+    return _page(request, flash=note, shown_once=once, editing=number if editing else None)
 
 
 @router.post("/{number}/delete")
@@ -209,7 +215,9 @@ async def new_sip(request: Request, number: str, viewer: Admin) -> Any:
     )
     if not isinstance(result, Saved):
         return _page(request, problems=result, status=422, editing=number)
-    return _page(request, flash=result.note, shown_once={"SIP password": password}, editing=number)
+    mailed = await to_thread.run_sync(mail_credentials, result.config, number, "sip", password)
+    note = f"{result.note} {mailed}" if mailed else result.note
+    return _page(request, flash=note, shown_once={"SIP password": password}, editing=number)
 
 
 @router.post("/{number}/web-password")
@@ -220,9 +228,10 @@ async def new_web(request: Request, number: str, viewer: Admin) -> Any:
         raise HTTPException(404, f"no employee with extension {number}")
     password = new_password()
     web.accounts.set_password(number, password)
+    mailed = await to_thread.run_sync(mail_credentials, snapshot.config, number, "web", password)
     return _page(
         request,
-        flash=f"New web password for {number}.",
+        flash=f"New web password for {number}." + (f" {mailed}" if mailed else ""),
         shown_once={"web password": password},
         editing=number,
     )
