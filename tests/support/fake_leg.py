@@ -174,10 +174,13 @@ class Office:
         self.prompts = FakePrompts()
         self.tones: list[FakeTone] = []
         self.legs: list[FakeLeg] = []
+        #: The calls up, as the engine keeps them (pickup and queues look at them).
+        self.calls: list[Call] = []
         self.finished: list[Call] = []
         #: Trunks whose channel a call gave back, in order.
         self.released: list[str] = []
         none: Callable[..., Any] = lambda *args: None  # noqa: E731
+        self._release_line: Callable[[str], None] = features.get("release_line", none)
         self.ctx = CallContext(
             loop=self.loop,
             account=None,
@@ -187,12 +190,21 @@ class Office:
             play_prompts=self.prompts,
             tone_timeout=1.0,
             sip_domain="pbx.test",
-            on_finished=self.finished.append,
+            on_finished=self._finished,
             hold=features.get("hold", none),
             transfer=features.get("transfer", none),
             keyed=features.get("keyed", none),
-            release_line=self.released.append,
+            release_line=self._release,
         )
+
+    def _finished(self, call: Call) -> None:
+        if call in self.calls:
+            self.calls.remove(call)
+        self.finished.append(call)
+
+    def _release(self, trunk: str) -> None:
+        self.released.append(trunk)
+        self._release_line(trunk)
 
     def _tone(self, tone: Tone) -> FakeTone:
         self.tones.append(FakeTone(tone))
@@ -206,7 +218,22 @@ class Office:
         """A call arriving from ``caller``'s phone."""
         record = self.records.open(call_id="c", caller=caller, callee=dialed, dialed=dialed)
         a_leg = FakeLeg(None, user=caller, role="a", incoming=True)  # type: ignore[arg-type]
-        return Call(self.ctx, a_leg, caller=caller, dialed=dialed, record=record), a_leg
+        call = Call(self.ctx, a_leg, caller=caller, dialed=dialed, record=record)
+        self.calls.append(call)
+        return call, a_leg
+
+    def box_call(self, extension: str, number: str, **details: Any) -> tuple[FakeLeg, Call]:
+        """A call the box places on ``extension``'s behalf (a callback): its a_leg will ring
+        the extension's phone, once dialed."""
+        record = self.records.open(
+            call_id="c", caller=extension, callee=number, dialed=number, **details
+        )
+        a_leg = FakeLeg(None, user=extension, role="a")  # type: ignore[arg-type]
+        call = Call(
+            self.ctx, a_leg, caller=extension, dialed=number, record=record, direction="outbound"
+        )
+        self.calls.append(call)
+        return a_leg, call
 
     def after(self, seconds: float) -> None:
         """Time passes: every timer due by then runs, in order."""
