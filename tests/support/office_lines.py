@@ -48,11 +48,15 @@ def outside(
     """The office's lines, opened, and the outbound service over them; a line freeing a
     channel tells the service, which rings back whoever camps on it."""
     found: list[Outside] = []
+
+    def line_changed(trunk: str) -> None:
+        found[0].line_changed(trunk)
+
     lines = Lines(
         config,
         sip=None,  # type: ignore[arg-type]  # an unpinged analog line never reaches SIP
         loop=office.loop,
-        on_change=lambda trunk: found[0].line_changed(trunk),
+        on_change=line_changed,
     )
     never: Callable[[Call, str], Any] = lambda call, why: None  # noqa: E731
     service = Outside(

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from firmware.config import Config, parse_config
-from firmware.engine.call import Destination, RingPlan
+from firmware.engine.call import Call, Destination, RingPlan
 from firmware.engine.features.conference.service import Rooms
 from firmware.engine.features.incall.service import InCallCodes
-from firmware.engine.states import Dialing
+from firmware.engine.leg import Leg
+from firmware.engine.states import Dialing, State
 from tests.support.fake_leg import FakeLeg, Office
 from tests.support.office_lines import ANALOG_LINE, extension_phone, outside
 from tests.unit.offices import IVAN, OLGA
@@ -25,19 +26,27 @@ name = "Morning meeting"
 pin = "4321"
 """
 CUSTOMER = "+74951234567"
+SYSTEM = """
+[system]
+sip_domain = "pbx.test"
+region = "RU"
+area_code = "495"
+
+[calls]
+outside_parties_stay = {stay}
+"""
 
 
 def office_of(stay: bool = False) -> tuple[Office, Config, Rooms]:
     config = parse_config(
-        f'[system]\nsip_domain = "pbx.test"\nregion = "RU"\narea_code = "495"\n\n[calls]\noutside_parties_stay = {str(stay).lower()}\n'
-        + IVAN
-        + OLGA
-        + SERGEY
-        + ROOM
-        + ANALOG_LINE
+        SYSTEM.format(stay=str(stay).lower()) + IVAN + OLGA + SERGEY + ROOM + ANALOG_LINE
     )
-    codes: list[InCallCodes] = []  # the office's lines come with the office
-    office = Office(keyed=lambda call, leg, complete: codes[0].keyed(call, leg, complete))
+    codes: list[InCallCodes] = []  # made once the office's lines are open
+
+    def keyed(call: Call, leg: Leg, complete: bool) -> State | None:
+        return codes[0].keyed(call, leg, complete)
+
+    office = Office(keyed=keyed)
     _, lines = outside(config, office)
     room = Rooms(
         config=lambda: config,
@@ -81,6 +90,7 @@ def test_a_party_added_hears_both_and_when_one_leaves_the_other_two_talk_on() ->
     )
     assert hears(ivan, olga) and hears(olga, ivan)  # they talk on while Sergey rings
     sergey.rings()
+    sergey.media_up()  # early media: nothing new comes with the answer
     sergey.answers()
     assert call.state.name == "three_way"
     assert all_hear_each_other(ivan, olga, sergey)
