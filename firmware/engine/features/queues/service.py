@@ -70,10 +70,14 @@ class Queues:
         member_free: Callable[[Department, str], bool],
         member_destination: Callable[[str, str, float], Destination],
         call_back: Callable[[Department, str, int, str], bool],
+        player: Callable[[Path], Music] = Music,
     ) -> None:
+        """``player``: the music a queue's callers hear, a looping player of ``music_path``
+        (tests give one that needs no sound device)."""
         self._loop = loop
         self._store = store
         self._music_path = music_path
+        self._player = player
         self._department = department
         self._member_free = member_free
         self._member_destination = member_destination
@@ -179,7 +183,7 @@ class Queues:
 
     def music(self, department: str) -> Music:
         if department not in self._music:
-            self._music[department] = Music(self._music_path)
+            self._music[department] = self._player(self._music_path)
         return self._music[department]
 
     # Members.

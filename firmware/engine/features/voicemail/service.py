@@ -7,6 +7,8 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pjsua2 as pj
+
 from firmware.config import Config
 from firmware.engine.call import Call
 from firmware.engine.features.voicemail.states import LeavingMessage
@@ -20,6 +22,13 @@ log = logging.getLogger(__name__)
 MAIL_TIMEOUT = 20.0
 
 
+def record_to(path: Path) -> pj.AudioMediaRecorder:
+    """A WAV file that what is sent to it is written into; dropping it closes the file."""
+    recorder = pj.AudioMediaRecorder()
+    recorder.createRecorder(str(path))
+    return recorder
+
+
 class Voicemail:
     """Mailboxes as the engine uses them: record, store, notify, email."""
 
@@ -30,8 +39,12 @@ class Voicemail:
         loop: EngineLoop,
         config: Callable[[], Config],
         notify: Callable[[str, str], None],
+        recorder: Callable[[Path], pj.AudioMediaRecorder] = record_to,
     ) -> None:
+        """``recorder``: opens a message's or a greeting's file to record into (tests give
+        one that needs no sound device)."""
         self.mailboxes = mailboxes
+        self.recorder = recorder
         self._loop = loop
         self._config = config
         self._notify = notify
