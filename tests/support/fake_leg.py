@@ -61,6 +61,7 @@ class FakeLeg(Leg):
         self.keyed = ""
         self.account = None
         self.uri = ""
+        self.headers: dict[str, str] = {}
         self.sent: list[str] = []
 
     def __repr__(self) -> str:
@@ -68,7 +69,7 @@ class FakeLeg(Leg):
 
     # What the engine does to the leg.
     def dial(self, uri: str, *, from_uri: str, headers: dict[str, str] | None = None) -> None:
-        self.uri, self.state = uri, LegState.CALLING
+        self.uri, self.state, self.headers = uri, LegState.CALLING, dict(headers or {})
         self.user = uri.removeprefix("sip:").split("@")[0]
         self.sent.append(f"dial {uri} from {from_uri}")
 
@@ -180,7 +181,8 @@ class Office:
         #: Trunks whose channel a call gave back, in order.
         self.released: list[str] = []
         none: Callable[..., Any] = lambda *args: None  # noqa: E731
-        self._release_line: Callable[[str], None] = features.get("release_line", none)
+        #: What else hears of a channel given back (the office's lines, when it has them).
+        self.on_release: list[Callable[[str], None]] = []
         self.ctx = CallContext(
             loop=self.loop,
             account=None,
@@ -204,7 +206,8 @@ class Office:
 
     def _release(self, trunk: str) -> None:
         self.released.append(trunk)
-        self._release_line(trunk)
+        for hook in self.on_release:
+            hook(trunk)
 
     def _tone(self, tone: Tone) -> FakeTone:
         self.tones.append(FakeTone(tone))

@@ -45,8 +45,9 @@ def extension_phone(config: Config) -> Callable[[str, str], Destination]:
 def outside(
     config: Config, office: Office, *, abandon: Callable[[Call, str], None] | None = None
 ) -> tuple[Lines, Outside]:
-    """The office's lines, opened, and the outbound service over them; a line freeing a
-    channel tells the service, which rings back whoever camps on it."""
+    """The office's lines, opened, and the outbound service over them; a call giving a
+    channel back frees it on its line, which tells the service, which rings back whoever
+    camps on it."""
     found: list[Outside] = []
 
     def line_changed(trunk: str) -> None:
@@ -68,5 +69,6 @@ def outside(
         abandon=abandon or never,
     )
     found.append(service)
+    office.on_release.append(lines.release)
     lines.start()
     return lines, service
