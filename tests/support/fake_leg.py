@@ -139,21 +139,35 @@ class FakeTone:
 
 
 class FakePrompts:
-    """Plays nothing; a test ends the playing with ``done``."""
+    """Plays nothing; a test ends the playing with ``done``. A prompt stopped (the caller
+    keyed, or left) is no longer playing and never says it is done, as the engine's."""
 
     def __init__(self) -> None:
         self.playing: list[tuple[list[str | Path], object, Callable[[], None]]] = []
+        #: Prompts cut off while they played.
         self.stopped = 0
 
-    def __call__(self, names: Any, audio: object, done: Callable[[], None]) -> FakePrompts:
+    def __call__(self, names: Any, audio: object, done: Callable[[], None]) -> _Playing:
         self.playing.append((list(names), audio, done))
-        return self
-
-    def stop(self) -> None:
-        self.stopped += 1
+        return _Playing(self, self.playing[-1])
 
     def done(self) -> None:
+        """The prompt playing longest has been heard to the end."""
         self.playing.pop(0)[2]()
+
+
+class _Playing:
+    def __init__(self, prompts: FakePrompts, entry: tuple[Any, ...]) -> None:
+        self._prompts = prompts
+        self._entry = entry
+
+    def stop(self) -> None:
+        playing = self._prompts.playing
+        for index, entry in enumerate(playing):
+            if entry is self._entry:
+                del playing[index]
+                self._prompts.stopped += 1
+                return
 
 
 class Clock:

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from firmware.config import parse_config
+from firmware.engine.features.voicemail.states import MailboxAccess
 from firmware.routing.toneplans import Tone
 from firmware.store.voicemail import message_summary
 from tests.support.inbound_office import InboundOffice, WavRecorder
@@ -27,6 +28,7 @@ steps = [{ kind = "voicemail", mailbox = "101" }]
 """
 )
 CUSTOMER = "+79161234567"
+PIN = 'password = "Ivan-Secret-xyz"\nvoicemail_pin = "2468"'
 
 
 @pytest.fixture
@@ -100,3 +102,73 @@ def test_a_caller_hanging_up_at_the_beep_leaves_no_message(inbound: InboundOffic
     assert not recorder.path.exists()
     assert inbound.notified == []
     assert inbound.office.record(call)["hangup_by"] == "caller"
+
+
+def test_the_owner_opens_the_mailbox_with_the_pin_listens_and_deletes(tmp_path: Path) -> None:
+    config = parse_config(OFFICE.replace('password = "Ivan-Secret-xyz"', PIN))
+    inbound = InboundOffice(config, tmp_path)
+    office, boxes = inbound.office, inbound.voicemail.mailboxes
+    kept = boxes.new_message_path("101")
+    WavRecorder(kept)
+    boxes.add("101", caller=CUSTOMER, caller_name=None, seconds=7.0, path=kept, call_record=None)
+    call, ivan = office.call("101", "*97")
+    call.start(MailboxAccess(inbound.voicemail, "101", config))
+    office.after(0.3)
+
+    def heard() -> list[str | Path]:
+        names, audio, _ = office.prompts.playing[-1]
+        assert audio is ivan.audio
+        return names
+
+    assert heard() == ["voicemail_enter_pin"]
+    ivan.keys("1111#")
+    assert heard() == ["voicemail_wrong_pin", "voicemail_enter_pin"]
+    ivan.keys("2468#")
+    assert heard() == ["voicemail_you_have", "num_1", "voicemail_new_messages", "voicemail_menu"]
+    ivan.keys("1")
+    assert heard() == [kept]  # the message itself
+    office.prompts.done()
+    assert inbound.notified == [("101", message_summary(0, 1, "sip:101@pbx.local"))]
+    assert heard() == ["voicemail_menu"]
+    ivan.keys("7")
+    assert heard() == ["voicemail_deleted", "voicemail_menu"]
+    assert boxes.messages("101") == []
+    assert inbound.notified[-1] == ("101", message_summary(0, 0, "sip:101@pbx.local"))
+    ivan.keys("#")
+    assert heard() == ["goodbye"]
+    office.prompts.done()
+    office.after(0.4)
+    assert ivan.sent[-1] == "end"
+    record = office.record(call)
+    assert (record["disposition"], record["reason"]) == ("answered", "mailbox 101")
+    inbound.close()
+
+
+def test_three_wrong_pins_say_goodbye_and_open_nothing(tmp_path: Path) -> None:
+    config = parse_config(OFFICE.replace('password = "Ivan-Secret-xyz"', PIN))
+    inbound = InboundOffice(config, tmp_path)
+    call, ivan = inbound.office.call("101", "*97")
+    call.start(MailboxAccess(inbound.voicemail, "101", config))
+    inbound.office.after(0.3)
+    ivan.keys("1111#2222#")
+    assert inbound.office.prompts.playing[-1][0] == ["voicemail_wrong_pin", "voicemail_enter_pin"]
+    ivan.keys("3333#")
+    assert inbound.office.prompts.playing[-1][0] == ["voicemail_wrong_pin", "goodbye"]
+    ivan.keys("2468#")  # too late: the box is saying goodbye
+    assert inbound.office.prompts.playing[-1][0] == ["voicemail_wrong_pin", "goodbye"]
+    inbound.office.prompts.done()
+    inbound.office.after(0.4)
+    assert ivan.sent[-1] == "end"
+    inbound.close()
+
+
+def test_a_pin_not_keyed_within_ten_seconds_says_goodbye(tmp_path: Path) -> None:
+    config = parse_config(OFFICE.replace('password = "Ivan-Secret-xyz"', PIN))
+    inbound = InboundOffice(config, tmp_path)
+    call, _ = inbound.office.call("101", "*97")
+    call.start(MailboxAccess(inbound.voicemail, "101", config))
+    inbound.office.after(9.9)
+    assert inbound.office.prompts.playing[-1][0] == ["voicemail_enter_pin"]
+    inbound.office.after(0.2)
+    assert inbound.office.prompts.playing[-1][0] == ["goodbye"]
+    inbound.close()
