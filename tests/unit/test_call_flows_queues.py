@@ -8,7 +8,9 @@ from pathlib import Path
 import pytest
 
 from firmware.config import parse_config
+from tests.support.fake_leg import FakeLeg
 from tests.support.inbound_office import InboundOffice
+from tests.support.office_lines import ANALOG_LINE
 from tests.unit.offices import IVAN, OLGA
 from tests.unit.test_call_flows import hears
 
@@ -16,6 +18,7 @@ OFFICE = (
     '[system]\nsip_domain = "pbx.local"\nregion = "RU"\narea_code = "495"\n\n'
     + IVAN
     + OLGA
+    + ANALOG_LINE
     + """
 [[departments]]
 number = "600"
@@ -111,4 +114,45 @@ def test_with_nobody_free_the_caller_hears_the_place_then_music_until_a_member_c
     office.after(1.0)  # the queue looks again each second
     [olga] = office.legs
     assert (call.state.name, olga.user) == ("dialing", "102")
+    inbound.close()
+
+
+def test_a_caller_who_asks_for_a_callback_is_rung_back_once_a_member_is_free(
+    tmp_path: Path,
+) -> None:
+    inbound = InboundOffice(parse_config(OFFICE), tmp_path, online=set())
+    office = inbound.office
+    call, customer, _ = inbound.arrives(CUSTOMER, "sales")
+    office.after(0.3)
+    office.prompts.done()  # the place; then music
+    customer.keys("1")
+    assert customer.audio not in music_heard_by(inbound)
+    [(names, _, _)] = office.prompts.playing
+    assert names == ["queue_callback_confirmed"]
+    office.prompts.done()
+    office.after(0.4)
+    assert customer.sent[-1] == "end"
+    record = office.record(call)
+    assert (record["disposition"], record["reason"]) == ("no_answer", "callback requested")
+    assert inbound.queues.status()[0]["waiting"] == 0
+
+    inbound.online.add("101")  # Ivan's phone registers: he is rung first, distinctly
+    office.after(1.0)
+    callback = office.calls[-1]
+    ivan = callback.a_leg
+    assert isinstance(ivan, FakeLeg)
+    assert (callback.state.name, ivan.uri, ivan.headers) == (
+        "calling_back",
+        "sip:101@pbx.local",
+        {"Alert-Info": "<urn:alert:service:recall:callback>"},
+    )
+    ivan.answers()
+    office.after(1.0)  # the warning tone, then the customer is dialed on the line
+    back = office.legs[-1]
+    assert (back.uri, callback.trunks) == ("sip:89161234567@pbx.local", ["city"])
+    back.answers()
+    assert hears(ivan, back) and hears(back, ivan)
+    back.hangs_up()
+    done = office.store.execute("SELECT outcome FROM callbacks").fetchone()
+    assert done["outcome"] == "answered"
     inbound.close()
