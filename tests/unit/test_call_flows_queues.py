@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from firmware.config import parse_config
+from firmware.routing.toneplans import Tone
 from tests.support.fake_leg import FakeLeg
 from tests.support.inbound_office import InboundOffice
 from tests.support.office_lines import ANALOG_LINE
@@ -147,7 +148,13 @@ def test_a_caller_who_asks_for_a_callback_is_rung_back_once_a_member_is_free(
         {"Alert-Info": "<urn:alert:service:recall:callback>"},
     )
     ivan.answers()
-    office.after(1.0)  # the warning tone, then the customer is dialed on the line
+    warning = office.tones[-1]
+    assert (callback.state.name, warning.tone, warning.heard_by) == (
+        "warning",
+        Tone.WARNING,
+        [ivan.audio],
+    )
+    office.after(1.0)  # [line_queue] warning_tone, then the customer is dialed on the line
     back = office.legs[-1]
     assert (back.uri, callback.trunks) == ("sip:89161234567@pbx.local", ["city"])
     back.answers()
