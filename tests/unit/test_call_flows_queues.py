@@ -26,6 +26,7 @@ number = "600"
 name = "Sales"
 members = ["101", "102"]
 step = 10
+queue = { max_wait = 60, overflow = "voicemail:600" }
 
 [[scenarios]]
 name = "sales"
@@ -162,4 +163,23 @@ def test_a_caller_who_asks_for_a_callback_is_rung_back_once_a_member_is_free(
     back.hangs_up()
     done = office.store.execute("SELECT outcome FROM callbacks").fetchone()
     assert done["outcome"] == "answered"
+    inbound.close()
+
+
+def test_a_caller_who_waited_max_wait_goes_to_the_overflow(tmp_path: Path) -> None:
+    inbound = InboundOffice(parse_config(OFFICE), tmp_path, online=set())
+    office = inbound.office
+    call, customer, _ = inbound.arrives(CUSTOMER, "sales")
+    office.after(0.3)
+    office.prompts.done()
+    office.after(40.0)
+    office.prompts.done()  # the place again at 40 s; then music
+    office.after(19.0)
+    assert (call.state.name, inbound.queues.status()[0]["waiting"]) == ("queued", 1)
+    assert customer.audio in music_heard_by(inbound)
+    office.after(1.0)  # [[departments]] queue.max_wait, on the office's clock
+    assert (call.state.name, inbound.queues.status()[0]["waiting"]) == ("voicemail", 0)
+    assert customer.audio not in music_heard_by(inbound)
+    office.after(0.3)
+    assert office.prompts.playing[-1][:2] == (["voicemail_greeting"], customer.audio)
     inbound.close()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -90,11 +89,16 @@ class Queues:
         #: Queue entries (``Waiter.key``) to their calls.
         self._waiters: dict[str, Waiter] = {}
         self._music: dict[str, Music] = {}
-        #: When each member's last call ended, on the monotonic clock: wrap-up and idle time.
+        #: When each member's last call ended, on the loop's clock: wrap-up and idle time.
         self.last_call_end: dict[str, float] = {}
         #: Since the engine started: offered, answered, answered within the service level.
         self.service: dict[str, ServiceLevel] = {}
         self._ticking: Timer | None = None
+
+    def now(self) -> float:
+        """The clock waits and wrap-up count on: the engine loop's (monotonic), which tests
+        move."""
+        return self._loop.now()
 
     # Callers.
     def join(self, call: Call, department: Department, run: ScenarioRun) -> State:
@@ -103,7 +107,7 @@ class Queues:
         line.max_length = settings.max_length
         self._settings[department.number] = settings
         waiter = Waiter(call, run, department)
-        place = line.join(waiter.key, time.monotonic())
+        place = line.join(waiter.key, self.now())
         if isinstance(place, Full):
             log.info("call %s: queue %s is full", call.record, department.number)
             return run.overflow(settings.overflow)
@@ -169,12 +173,12 @@ class Queues:
         line = self.lines.get(waiter.department.number)
         if line is None:
             return None
-        return line.over_time_in(waiter.key, time.monotonic(), waiter.department.queue.max_wait)
+        return line.over_time_in(waiter.key, self.now(), waiter.department.queue.max_wait)
 
     def move_over_time(self) -> None:
         """Callers who have waited ``max_wait`` go to the overflow, unless a phone rings for them
         (then when it stops)."""
-        now = time.monotonic()
+        now = self.now()
         for number, line in self.lines.items():
             for key in line.over_time(now, self._settings[number].max_wait):
                 waiter = self._waiters.get(key)
@@ -189,7 +193,7 @@ class Queues:
     # Members.
     def member_done(self, extension: str, wrap_up: float) -> None:
         """A member's call ended: idle from now, free again after the wrap-up time."""
-        self.last_call_end[extension] = time.monotonic()
+        self.last_call_end[extension] = self.now()
         self._loop.call_later(wrap_up + 0.05, self.dispatch)
         self._loop.post(self.dispatch)
 
@@ -271,7 +275,7 @@ class Queues:
         if waiter.call.a_leg.audio is not None and number in self._music:
             self._music[number].away_from(waiter.call.a_leg.audio)
         line = self.lines.get(number)
-        waited = (line.waited(waiter.key, time.monotonic()) if line else None) or 0.0
+        waited = (line.waited(waiter.key, self.now()) if line else None) or 0.0
         self.service.setdefault(number, ServiceLevel()).record_answer(
             waited, waiter.department.queue.service_level
         )
