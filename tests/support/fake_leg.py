@@ -233,24 +233,29 @@ class Office:
 
     def call(self, caller: str, dialed: str) -> tuple[Call, FakeLeg]:
         """A call arriving from ``caller``'s phone."""
-        record = self.records.open(call_id="c", caller=caller, callee=dialed, dialed=dialed)
         a_leg = FakeLeg(None, user=caller, role="a", incoming=True)  # type: ignore[arg-type]
-        call = Call(self.ctx, a_leg, caller=caller, dialed=dialed, record=record)
-        self.calls.append(call)
-        return call, a_leg
+        return self.new_call(a_leg, caller=caller, dialed=dialed), a_leg
 
     def box_call(self, extension: str, number: str, **details: Any) -> tuple[FakeLeg, Call]:
         """A call the box places on ``extension``'s behalf (a callback): its a_leg will ring
         the extension's phone, once dialed."""
-        record = self.records.open(
-            call_id="c", caller=extension, callee=number, dialed=number, **details
-        )
         a_leg = FakeLeg(None, user=extension, role="a")  # type: ignore[arg-type]
+        call = self.new_call(
+            a_leg, caller=extension, dialed=number, direction="outbound", **details
+        )
+        return a_leg, call
+
+    def new_call(self, a_leg: FakeLeg, *, caller: str, dialed: str, **details: Any) -> Call:
+        """The call of ``a_leg``, its record opened, as the engine's ``new_call``."""
+        record = self.records.open(
+            call_id="c", caller=caller, callee=dialed, dialed=dialed, **details
+        )
+        direction = str(details.get("direction", "internal"))
         call = Call(
-            self.ctx, a_leg, caller=extension, dialed=number, record=record, direction="outbound"
+            self.ctx, a_leg, caller=caller, dialed=dialed, record=record, direction=direction
         )
         self.calls.append(call)
-        return a_leg, call
+        return call
 
     def after(self, seconds: float) -> None:
         """Time passes: every timer due by then runs, in order."""

@@ -13,6 +13,7 @@ from firmware.config import Config
 from firmware.engine.call import Call
 from firmware.engine.features.voicemail.states import LeavingMessage
 from firmware.engine.loop import EngineLoop
+from firmware.engine.media import record_to
 from firmware.engine.states import State
 from firmware.store.mailer import MailError, send_voicemail_email
 from firmware.store.voicemail import Mailboxes, Message, message_summary
@@ -20,13 +21,6 @@ from firmware.store.voicemail import Mailboxes, Message, message_summary
 log = logging.getLogger(__name__)
 
 MAIL_TIMEOUT = 20.0
-
-
-def record_to(path: Path) -> pj.AudioMediaRecorder:
-    """A WAV file that what is sent to it is written into; dropping it closes the file."""
-    recorder = pj.AudioMediaRecorder()
-    recorder.createRecorder(str(path))
-    return recorder
 
 
 class Voicemail:
