@@ -49,6 +49,13 @@ class Music:
         self._player.stopTransmit(audio)
 
 
+def record_to(path: Path) -> pj.AudioMediaRecorder:
+    """A WAV file that what is sent to it is written into; dropping it closes the file."""
+    recorder = pj.AudioMediaRecorder()
+    recorder.createRecorder(str(path))
+    return recorder
+
+
 def bridge(a: pj.AudioMedia, b: pj.AudioMedia) -> None:
     """Each side hears the other and never itself."""
     a.startTransmit(b)

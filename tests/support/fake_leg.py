@@ -61,6 +61,7 @@ class FakeLeg(Leg):
         self.keyed = ""
         self.account = None
         self.uri = ""
+        self.headers: dict[str, str] = {}
         self.sent: list[str] = []
 
     def __repr__(self) -> str:
@@ -68,7 +69,7 @@ class FakeLeg(Leg):
 
     # What the engine does to the leg.
     def dial(self, uri: str, *, from_uri: str, headers: dict[str, str] | None = None) -> None:
-        self.uri, self.state = uri, LegState.CALLING
+        self.uri, self.state, self.headers = uri, LegState.CALLING, dict(headers or {})
         self.user = uri.removeprefix("sip:").split("@")[0]
         self.sent.append(f"dial {uri} from {from_uri}")
 
@@ -138,21 +139,35 @@ class FakeTone:
 
 
 class FakePrompts:
-    """Plays nothing; a test ends the playing with ``done``."""
+    """Plays nothing; a test ends the playing with ``done``. A prompt stopped (the caller
+    keyed, or left) is no longer playing and never says it is done, as the engine's."""
 
     def __init__(self) -> None:
         self.playing: list[tuple[list[str | Path], object, Callable[[], None]]] = []
+        #: Prompts cut off while they played.
         self.stopped = 0
 
-    def __call__(self, names: Any, audio: object, done: Callable[[], None]) -> FakePrompts:
+    def __call__(self, names: Any, audio: object, done: Callable[[], None]) -> _Playing:
         self.playing.append((list(names), audio, done))
-        return self
-
-    def stop(self) -> None:
-        self.stopped += 1
+        return _Playing(self, self.playing[-1])
 
     def done(self) -> None:
+        """The prompt playing longest has been heard to the end."""
         self.playing.pop(0)[2]()
+
+
+class _Playing:
+    def __init__(self, prompts: FakePrompts, entry: tuple[Any, ...]) -> None:
+        self._prompts = prompts
+        self._entry = entry
+
+    def stop(self) -> None:
+        playing = self._prompts.playing
+        for index, entry in enumerate(playing):
+            if entry is self._entry:
+                del playing[index]
+                self._prompts.stopped += 1
+                return
 
 
 class Clock:
@@ -174,10 +189,14 @@ class Office:
         self.prompts = FakePrompts()
         self.tones: list[FakeTone] = []
         self.legs: list[FakeLeg] = []
+        #: The calls up, as the engine keeps them (pickup and queues look at them).
+        self.calls: list[Call] = []
         self.finished: list[Call] = []
         #: Trunks whose channel a call gave back, in order.
         self.released: list[str] = []
         none: Callable[..., Any] = lambda *args: None  # noqa: E731
+        #: What else hears of a channel given back (the office's lines, when it has them).
+        self.on_release: list[Callable[[str], None]] = []
         self.ctx = CallContext(
             loop=self.loop,
             account=None,
@@ -187,12 +206,22 @@ class Office:
             play_prompts=self.prompts,
             tone_timeout=1.0,
             sip_domain="pbx.test",
-            on_finished=self.finished.append,
+            on_finished=self._finished,
             hold=features.get("hold", none),
             transfer=features.get("transfer", none),
             keyed=features.get("keyed", none),
-            release_line=self.released.append,
+            release_line=self._release,
         )
+
+    def _finished(self, call: Call) -> None:
+        if call in self.calls:
+            self.calls.remove(call)
+        self.finished.append(call)
+
+    def _release(self, trunk: str) -> None:
+        self.released.append(trunk)
+        for hook in self.on_release:
+            hook(trunk)
 
     def _tone(self, tone: Tone) -> FakeTone:
         self.tones.append(FakeTone(tone))
@@ -204,9 +233,29 @@ class Office:
 
     def call(self, caller: str, dialed: str) -> tuple[Call, FakeLeg]:
         """A call arriving from ``caller``'s phone."""
-        record = self.records.open(call_id="c", caller=caller, callee=dialed, dialed=dialed)
         a_leg = FakeLeg(None, user=caller, role="a", incoming=True)  # type: ignore[arg-type]
-        return Call(self.ctx, a_leg, caller=caller, dialed=dialed, record=record), a_leg
+        return self.new_call(a_leg, caller=caller, dialed=dialed), a_leg
+
+    def box_call(self, extension: str, number: str, **details: Any) -> tuple[FakeLeg, Call]:
+        """A call the box places on ``extension``'s behalf (a callback): its a_leg will ring
+        the extension's phone, once dialed."""
+        a_leg = FakeLeg(None, user=extension, role="a")  # type: ignore[arg-type]
+        call = self.new_call(
+            a_leg, caller=extension, dialed=number, direction="outbound", **details
+        )
+        return a_leg, call
+
+    def new_call(self, a_leg: FakeLeg, *, caller: str, dialed: str, **details: Any) -> Call:
+        """The call of ``a_leg``, its record opened, as the engine's ``new_call``."""
+        record = self.records.open(
+            call_id="c", caller=caller, callee=dialed, dialed=dialed, **details
+        )
+        direction = str(details.get("direction", "internal"))
+        call = Call(
+            self.ctx, a_leg, caller=caller, dialed=dialed, record=record, direction=direction
+        )
+        self.calls.append(call)
+        return call
 
     def after(self, seconds: float) -> None:
         """Time passes: every timer due by then runs, in order."""

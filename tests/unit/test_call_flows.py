@@ -21,7 +21,7 @@ from firmware.engine.features.park.service import Park
 from firmware.engine.features.recording.service import Recording
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.loop import EngineLoop
-from firmware.engine.states import Dialing
+from firmware.engine.states import Confirming, Dialing
 from firmware.routing.toneplans import Tone
 from firmware.store.db import connect
 from firmware.store.recordings import RecordingArchive
@@ -310,3 +310,25 @@ def test_a_line_rung_in_vain_is_given_back_when_its_leg_ends_not_when_the_call_d
     mobile.hangs_up(486)
     assert (call.state.name, office.released, call.trunks) == ("refusing", ["city"], [])
     assert ivan.audio in office.tones[-1].heard_by  # the caller hears busy, the line is free
+
+
+def test_a_feature_code_is_confirmed_by_a_short_tone_then_the_box_hangs_up() -> None:
+    office = Office()
+    call, ivan = office.call("101", "*80")
+    call.start(Confirming("mode: night"))
+    tone = office.tones[-1]
+    assert (ivan.sent, tone.tone, set(tone.heard_by)) == (
+        ["respond 200"],
+        Tone.WARNING,
+        {ivan.audio},
+    )
+    office.after(0.9)
+    assert not tone.closed and "end" not in ivan.sent
+    office.after(0.2)
+    assert tone.closed and ivan.sent[-1] == "end"
+    record = office.record(call)
+    assert (record["disposition"], record["hangup_by"], record["reason"]) == (
+        "answered",
+        "system",
+        "mode: night",
+    )

@@ -98,12 +98,10 @@ def crm() -> Iterator[CrmStandin]:
         yield standin
 
 
-def crm_first(crm: CrmStandin, timeout: float = 1.5) -> Config:
-    """The explained office with amoCRM asked before the box's history."""
+def crm_first(crm: CrmStandin, timeout: float = 1.5, office: str = EXPLAINED) -> Config:
+    """The explained office (or ``office``) with amoCRM asked before the box's history."""
     return parse_config(
-        EXPLAINED.replace(
-            "[icm]\n", f'[icm]\nsources = ["amocrm", "history"]\ntimeout = {timeout}\n'
-        )
+        office.replace("[icm]\n", f'[icm]\nsources = ["amocrm", "history"]\ntimeout = {timeout}\n')
         + f'\n[icm.amocrm]\nurl = "{crm.url}"\ntoken = "{crm.amo_token}"\n'
         + 'users = { "7" = "102" }\n'
     )

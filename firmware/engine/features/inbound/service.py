@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable, Iterable
 from dataclasses import replace
 from datetime import datetime
@@ -113,7 +112,7 @@ class Inbound:
                 department.members,
                 self.queues.last_call_end,
                 department.queue.wrap_up,
-                time.monotonic(),
+                self.queues.now(),
             )
             if for_queue
             else set()

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -70,10 +69,14 @@ class Queues:
         member_free: Callable[[Department, str], bool],
         member_destination: Callable[[str, str, float], Destination],
         call_back: Callable[[Department, str, int, str], bool],
+        player: Callable[[Path], Music] = Music,
     ) -> None:
+        """``player``: the music a queue's callers hear, a looping player of ``music_path``
+        (tests give one that needs no sound device)."""
         self._loop = loop
         self._store = store
         self._music_path = music_path
+        self._player = player
         self._department = department
         self._member_free = member_free
         self._member_destination = member_destination
@@ -86,11 +89,16 @@ class Queues:
         #: Queue entries (``Waiter.key``) to their calls.
         self._waiters: dict[str, Waiter] = {}
         self._music: dict[str, Music] = {}
-        #: When each member's last call ended, on the monotonic clock: wrap-up and idle time.
+        #: When each member's last call ended, on the loop's clock: wrap-up and idle time.
         self.last_call_end: dict[str, float] = {}
         #: Since the engine started: offered, answered, answered within the service level.
         self.service: dict[str, ServiceLevel] = {}
         self._ticking: Timer | None = None
+
+    def now(self) -> float:
+        """The clock waits and wrap-up count on: the engine loop's (monotonic), which tests
+        move."""
+        return self._loop.now()
 
     # Callers.
     def join(self, call: Call, department: Department, run: ScenarioRun) -> State:
@@ -99,7 +107,7 @@ class Queues:
         line.max_length = settings.max_length
         self._settings[department.number] = settings
         waiter = Waiter(call, run, department)
-        place = line.join(waiter.key, time.monotonic())
+        place = line.join(waiter.key, self.now())
         if isinstance(place, Full):
             log.info("call %s: queue %s is full", call.record, department.number)
             return run.overflow(settings.overflow)
@@ -165,12 +173,12 @@ class Queues:
         line = self.lines.get(waiter.department.number)
         if line is None:
             return None
-        return line.over_time_in(waiter.key, time.monotonic(), waiter.department.queue.max_wait)
+        return line.over_time_in(waiter.key, self.now(), waiter.department.queue.max_wait)
 
     def move_over_time(self) -> None:
         """Callers who have waited ``max_wait`` go to the overflow, unless a phone rings for them
         (then when it stops)."""
-        now = time.monotonic()
+        now = self.now()
         for number, line in self.lines.items():
             for key in line.over_time(now, self._settings[number].max_wait):
                 waiter = self._waiters.get(key)
@@ -179,13 +187,13 @@ class Queues:
 
     def music(self, department: str) -> Music:
         if department not in self._music:
-            self._music[department] = Music(self._music_path)
+            self._music[department] = self._player(self._music_path)
         return self._music[department]
 
     # Members.
     def member_done(self, extension: str, wrap_up: float) -> None:
         """A member's call ended: idle from now, free again after the wrap-up time."""
-        self.last_call_end[extension] = time.monotonic()
+        self.last_call_end[extension] = self.now()
         self._loop.call_later(wrap_up + 0.05, self.dispatch)
         self._loop.post(self.dispatch)
 
@@ -267,7 +275,7 @@ class Queues:
         if waiter.call.a_leg.audio is not None and number in self._music:
             self._music[number].away_from(waiter.call.a_leg.audio)
         line = self.lines.get(number)
-        waited = (line.waited(waiter.key, time.monotonic()) if line else None) or 0.0
+        waited = (line.waited(waiter.key, self.now()) if line else None) or 0.0
         self.service.setdefault(number, ServiceLevel()).record_answer(
             waited, waiter.department.queue.service_level
         )

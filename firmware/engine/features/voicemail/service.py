@@ -7,10 +7,13 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import pjsua2 as pj
+
 from firmware.config import Config
 from firmware.engine.call import Call
 from firmware.engine.features.voicemail.states import LeavingMessage
 from firmware.engine.loop import EngineLoop
+from firmware.engine.media import record_to
 from firmware.engine.states import State
 from firmware.store.mailer import MailError, send_voicemail_email
 from firmware.store.voicemail import Mailboxes, Message, message_summary
@@ -30,8 +33,12 @@ class Voicemail:
         loop: EngineLoop,
         config: Callable[[], Config],
         notify: Callable[[str, str], None],
+        recorder: Callable[[Path], pj.AudioMediaRecorder] = record_to,
     ) -> None:
+        """``recorder``: opens a message's or a greeting's file to record into (tests give
+        one that needs no sound device)."""
         self.mailboxes = mailboxes
+        self.recorder = recorder
         self._loop = loop
         self._config = config
         self._notify = notify

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import logging
-import time
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -80,10 +79,9 @@ class LeavingMessage(State):
         if audio is None:
             return
         self.path = self.voicemail.mailboxes.new_message_path(self.mailbox)
-        self.recorder = pj.AudioMediaRecorder()
-        self.recorder.createRecorder(str(self.path))
+        self.recorder = self.voicemail.recorder(self.path)
         audio.startTransmit(self.recorder)
-        self.started = time.monotonic()
+        self.started = call.ctx.loop.now()
         self.phase = "recording"
         call.digits = ""
         call.set_timer(self.voicemail._config().voicemail.max_seconds, Event.TONE_TIMEOUT)
@@ -91,7 +89,7 @@ class LeavingMessage(State):
     def _stop(self, call: Call) -> None:
         if self.recorder is None or self.path is None:
             return
-        seconds = time.monotonic() - self.started
+        seconds = call.ctx.loop.now() - self.started
         self.recorder = None  # closes the file
         if seconds < MIN_MESSAGE:
             self.path.unlink(missing_ok=True)
@@ -258,10 +256,9 @@ class MailboxAccess(State):
             return
         path = self.boxes.greeting_path(self.mailbox)
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.recorder = pj.AudioMediaRecorder()
-        self.recorder.createRecorder(str(path.with_suffix(".new.wav")))
+        self.recorder = self.voicemail.recorder(path.with_suffix(".new.wav"))
         audio.startTransmit(self.recorder)
-        self.started = time.monotonic()
+        self.started = call.ctx.loop.now()
         self.phase = "greeting"
         call.digits = ""
         call.set_timer(MAX_GREETING, Event.TONE_TIMEOUT)
@@ -272,7 +269,7 @@ class MailboxAccess(State):
         self.recorder = None  # closes the file
         path = self.boxes.greeting_path(self.mailbox)
         fresh = path.with_suffix(".new.wav")
-        if time.monotonic() - self.started >= 1.0:
+        if call.ctx.loop.now() - self.started >= 1.0:
             fresh.replace(path)
             log.info("mailbox %s has a new greeting", self.mailbox)
         else:

@@ -15,12 +15,14 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import numpy as np
+import pjsua2 as pj
 
 from drivers.paging import PagingZone, Priority, read_wav
 from firmware.config import Config
 from firmware.engine.call import Call
 from firmware.engine.features.zones.states import Recording
 from firmware.engine.leg import Leg
+from firmware.engine.media import record_to
 from firmware.engine.states import Refusing
 from firmware.prompts.library import PromptLibrary, PromptMissing
 from firmware.routing.outcome import Disposition, Refusal
@@ -53,8 +55,12 @@ class ZonePaging:
         new_call: NewCall,
         recordings: Path,
         prompts: PromptLibrary,
+        recorder: Callable[[Path], pj.AudioMediaRecorder] = record_to,
     ) -> None:
-        """``recordings``: where a page is kept between the phone and the zone."""
+        """``recordings``: where a page is kept between the phone and the zone;
+        ``recorder``: opens a page's file to record into (tests give one that needs no
+        sound device)."""
+        self.recorder = recorder
         self._config = config
         self.zones = zones
         self._new_call = new_call

@@ -67,8 +67,7 @@ class Recording(State):
         audio = call.a_leg.audio
         if audio is None:
             return
-        self.recorder = pj.AudioMediaRecorder()
-        self.recorder.createRecorder(str(self.path))
+        self.recorder = self.paging.recorder(self.path)
         audio.startTransmit(self.recorder)
         self.phase = "recording"
         call.digits = ""
