@@ -146,19 +146,23 @@ async def upload_greeting(request: Request, viewer: Employee) -> Any:
     play is refused with the reason and the sox line, and the greeting in place stays."""
     form = await request.form()
     sent = await sent_recording(form, "a greeting")
-    problem = sent if isinstance(sent, str) else None
-    if not isinstance(sent, str):
-        target = _greeting_path(request, viewer)
-        target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        problem = place_recording(target, sent)
+    if isinstance(sent, str):
+        return _greeting_refused(request, viewer, sent)
+    target = _greeting_path(request, viewer)
+    target.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    problem = place_recording(target, sent)
     if problem is not None:
-        problems = Problems()
-        problems.add("greeting", f"Not replaced: {problem}")
-        return _page(request, viewer, problems=problems, status=422)
+        return _greeting_refused(request, viewer, problem)
     log.info("web: %s uploaded a voicemail greeting", viewer.login)
     return _page(
         request, viewer, flash="Greeting replaced: callers reaching your voicemail hear it."
     )
+
+
+def _greeting_refused(request: Request, viewer: Viewer, problem: str) -> Any:
+    problems = Problems()
+    problems.add("greeting", f"Not replaced: {problem}")
+    return _page(request, viewer, problems=problems, status=422)
 
 
 @router.post("/greeting/reset")
