@@ -23,6 +23,7 @@ from tests.support.phone import Phone
 from tests.support.prompts import find_prompt, heard_prompt, heard_sequence, prompt, wait_prompt
 from tests.support.provider import Provider
 from tests.support.wait import wait_until
+from tests.support.web import USER_PASSWORD, WebBox, inputs, wav
 
 pytestmark = pytest.mark.sip
 
@@ -213,6 +214,28 @@ def test_night_mode_voicemail_email_message_lamp_and_listening(
     boxes = Mailboxes(connect(box.home.store), box.home.voicemail_dir)
     assert boxes.messages("100") == []
     assert boxes.counts("100") == (0, 0)
+
+
+def test_a_greeting_uploaded_on_the_web_is_what_a_caller_reaching_the_mailbox_hears(
+    box_factory, provider: Provider, phone_factory
+) -> None:
+    box = box_factory(extra=office_toml(provider, mode="night"))
+    wait_trunk(box, up=True)
+    web = WebBox(box.root)
+    web.web.accounts.set_password("100", USER_PASSWORD)
+    reception = web.signed_in("100")
+    sent = reception.post(
+        "/me/greeting",
+        data={"csrf": inputs(reception.get("/me").text)["csrf"]},
+        files={"file": ("greeting.wav", wav(hz=1300, seconds=3.0), "audio/wav")},
+    )
+    assert sent.status_code == 200, sent.text
+    customer = caller(phone_factory, provider)
+    out = call_the_office(customer, provider)
+    customer.wait_heard(1300, out, timeout=15)  # the uploaded greeting
+    customer.wait_heard(1000, out, timeout=10, last_s=0.2)  # then the beep
+    assert find_prompt(customer.recorded(out), prompt("voicemail_greeting")) is None
+    customer.hangup(out)
 
 
 def recorded_seconds(box: Box, mailbox: str) -> float:

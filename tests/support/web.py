@@ -6,6 +6,9 @@ finds a form's hidden fields, so a test posts exactly what the page offers.
 
 from __future__ import annotations
 
+import io
+import math
+import wave
 from dataclasses import dataclass, field
 from html.parser import HTMLParser
 from pathlib import Path
@@ -116,6 +119,23 @@ class WebBox:
 
     def config_text(self) -> str:
         return self.home.config.read_text(encoding="utf-8")
+
+
+def wav(*, rate: int = 8000, channels: int = 1, seconds: float = 0.5, hz: int = 440) -> bytes:
+    """A sine tone as a WAV file's bytes, as someone would upload a recording."""
+    out = io.BytesIO()
+    with wave.open(out, "wb") as w:
+        w.setnchannels(channels)
+        w.setsampwidth(2)
+        w.setframerate(rate)
+        frames = bytearray()
+        for i in range(int(rate * seconds)):
+            sample = int(8000 * math.sin(2 * math.pi * hz * i / rate)).to_bytes(
+                2, "little", signed=True
+            )
+            frames += sample * channels
+        w.writeframes(bytes(frames))
+    return out.getvalue()
 
 
 def sign_in(client: TestClient, login: str, password: str) -> Response:

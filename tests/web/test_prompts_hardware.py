@@ -3,28 +3,8 @@ paging, SMDR, ESPA), through their routes."""
 
 from __future__ import annotations
 
-import io
-import math
-import wave
-
 from firmware.config import load_config
-from tests.support.web import WebBox, field_errors, form_fields, inputs, post_form
-
-
-def wav(*, rate: int = 8000, channels: int = 1, seconds: float = 0.5, hz: int = 440) -> bytes:
-    out = io.BytesIO()
-    with wave.open(out, "wb") as w:
-        w.setnchannels(channels)
-        w.setsampwidth(2)
-        w.setframerate(rate)
-        frames = bytearray()
-        for i in range(int(rate * seconds)):
-            sample = int(8000 * math.sin(2 * math.pi * hz * i / rate)).to_bytes(
-                2, "little", signed=True
-            )
-            frames += sample * channels
-        w.writeframes(bytes(frames))
-    return out.getvalue()
+from tests.support.web import WebBox, field_errors, form_fields, inputs, post_form, wav
 
 
 def upload(client: object, name: str, filename: str, data: bytes) -> object:

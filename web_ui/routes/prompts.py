@@ -6,25 +6,19 @@ line that converts it, and the prompt in place stays."""
 
 from __future__ import annotations
 
-import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from fastapi.responses import FileResponse
-from starlette.datastructures import UploadFile
 
 from firmware.prompts import LANGUAGES, NAME, prompt_names
-from firmware.prompts.library import PromptMissing, check_recording
+from firmware.prompts.library import PromptMissing
 from web_ui.context import log, snapshot_or_none, web_of
 from web_ui.deps import Admin
 from web_ui.forms import text
+from web_ui.uploads import place_recording, sent_recording
 
 router = APIRouter(prefix="/setup/prompts")
-
-#: An upload larger than this is no prompt (ten minutes of 8 kHz 16-bit audio).
-MAX_BYTES = 10 * 60 * 8000 * 2
 
 
 def _language(request: Request) -> str:
@@ -77,39 +71,20 @@ def listen(request: Request, lang: str, name: str, viewer: Admin) -> FileRespons
 @router.post("/upload")
 async def upload(request: Request, viewer: Admin) -> Any:
     form = await request.form()
-    name, sent = text(form, "name"), form.get("file")
+    name = text(form, "name")
     lang = _language(request)
     library = web_of(request).config_file.prompts
     if not NAME.match(name):
         return _page(request, error=f"{name!r} is not a prompt name ([a-z0-9_])", status=422)
-    if not isinstance(sent, UploadFile) or not sent.filename:
-        return _page(request, error="choose a WAV file to upload", status=422)
+    sent = await sent_recording(form, "a prompt")
+    if isinstance(sent, str):
+        return _page(request, error=sent, status=422)
     if library.custom is None:
         return _page(request, error="this box keeps no recordings", status=422)
-    data = await sent.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        return _page(request, error=f"{sent.filename}: too long for a prompt", status=422)
     target = library.custom / lang / f"{name}.wav"
     target.parent.mkdir(parents=True, exist_ok=True)
-    problem = _checked_into(target, data, Path(sent.filename).name or "upload.wav")
+    problem = place_recording(target, sent)
     if problem is not None:
         return _page(request, error=f"Not replaced: {problem}", status=422)
     log.info("prompt %s/%s replaced from the web UI by %s", lang, name, viewer.login)
     return _page(request, flash=f"Prompt {name} replaced: callers hear the new recording.")
-
-
-def _checked_into(target: Path, data: bytes, shown_name: str) -> str | None:
-    """Writes ``data`` beside ``target`` and renames it into place only when the engine can
-    play it; otherwise removes it and says why (naming the file as the admin sent it)."""
-    folder = Path(tempfile.mkdtemp(dir=target.parent, prefix=".upload-"))
-    held = folder / shown_name
-    try:
-        held.write_bytes(data)
-        problem = check_recording(held)
-        if problem is None:
-            os.replace(held, target)
-            return None
-        return problem.replace(f"{folder}{os.sep}", "")
-    finally:
-        held.unlink(missing_ok=True)
-        folder.rmdir()
