@@ -5,6 +5,8 @@ receptionist's extension as the opener, as a code from their phone would be."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import pytest
 
@@ -45,4 +47,5 @@ def test_a_console_click_opens_the_door_in_the_receptionists_name(
     )
     shown = first_live_event(admin, "/console/events")
     assert 'data-door="front"><span class="pill idle">closed</span>' in shown
-    assert "by 102 (console)" in shown
+    moscow = datetime.fromisoformat(opening["opened_at"]).astimezone(ZoneInfo("Europe/Moscow"))
+    assert f"last opened {moscow:%Y-%m-%d %H:%M:%S} by 102 (console)" in shown

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncIterator
+from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from anyio import to_thread
 from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, StreamingResponse
 
+from firmware.config import ConfigError
 from firmware.sipedge.subscribers import registered
 from web_ui.accounts import Viewer
 from web_ui.context import Web, log, snapshot_or_none, web_of
@@ -35,7 +38,20 @@ def live_state(web: Web) -> dict[str, Any]:
         for extension in answer["extensions"]:
             if extension["state"] == "idle" and extension["number"] not in online:
                 extension["state"] = "offline"
+        opened = [door["last"] for door in answer.get("doors", []) if door["last"]]
+        zone = _zone(web) if opened else None
+        for last in opened:
+            at = datetime.fromisoformat(last["opened_at"]).astimezone(zone)
+            last["opened_at"] = at.strftime("%Y-%m-%d %H:%M:%S")
     return answer
+
+
+def _zone(web: Web) -> ZoneInfo:
+    """The office's time zone, in which the console shows when a door was opened."""
+    try:
+        return ZoneInfo(web.config_file.read().config.system.timezone)
+    except (ConfigError, OSError):
+        return ZoneInfo("UTC")
 
 
 def _fragment(request: Request, state: dict[str, Any]) -> str:
