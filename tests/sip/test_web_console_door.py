@@ -10,6 +10,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from firmware.engine.control import send_command
 from tests.sip.test_door import OPEN_SECONDS, door_box, pulses, relay
 from tests.sip.test_web_console import first_live_event
 from tests.support.box import Box
@@ -33,7 +34,14 @@ def test_a_console_click_opens_the_door_in_the_receptionists_name(
     )
     bad = admin.post("/console/door", data={"door": "back"}, headers=headers)
     assert "&#39;back&#39; is no door of this office" in bad.text
+    for request, why in (
+        ({"door": "back", "by": "102"}, "no door 'back'"),
+        ({"door": "front", "by": "199"}, "'199' is no extension"),
+    ):  # the engine's own word, should the page and the box disagree
+        refused = send_command(box.home.control_socket, {"cmd": "open_door", **request})
+        assert refused["ok"] is False and why in refused["errors"][0]
     assert relay(box)["history"] == []
+    assert box.command("status")["door_openings"] == []
 
     opened = admin.post("/console/door", data={"door": "front"}, headers=headers)
     assert "Door front opened (logged as opened by 102)" in opened.text
