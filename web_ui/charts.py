@@ -56,9 +56,13 @@ def _scale(top: int) -> float:
     return (HEIGHT - BOTTOM - TOP) / max(top, 1)
 
 
-def stacked(title: str, columns: list[tuple[str, dict[str, int]]]) -> Chart:
-    """One column per label, its parts stacked in ``COLOURS`` order."""
-    top = max((sum(parts.values()) for _, parts in columns), default=0)
+def stacked(
+    title: str, columns: list[tuple[str, dict[str, int]]], *, top: int | None = None
+) -> Chart:
+    """One column per label, its parts stacked in ``COLOURS`` order; the axis ends at
+    ``top``, or at the tallest column."""
+    if top is None:
+        top = max((sum(parts.values()) for _, parts in columns), default=0)
     step = (WIDTH - LEFT) / max(len(columns), 1)
     scale = _scale(top)
     rects, labels = [], []
@@ -89,3 +93,10 @@ def stacked(title: str, columns: list[tuple[str, dict[str, int]]]) -> Chart:
 def bars(title: str, items: list[tuple[str, int]]) -> Chart:
     """One bar per item."""
     return stacked(title, [(label, {"": count} if count else {}) for label, count in items])
+
+
+def percents(title: str, items: list[tuple[str, int | None]], part: str) -> Chart:
+    """One bar per item on a 0 to 100 axis; an item without a figure is labelled, not drawn."""
+    return stacked(
+        title, [(label, {part: value} if value else {}) for label, value in items], top=100
+    )

@@ -6,7 +6,9 @@ waited, the park slots and the mode; ``park`` parks a talking call as ``*7#``
 would, and ``transfer`` hands it to an extension as the keyed transfer does,
 both with the office's party as the one who parks or transfers; ``mode``
 forces a mode (or releases it) as the feature code does, in the name of the
-signed-in admin. ``answer`` takes a ringing or queued call onto the
+signed-in admin. ``open_door`` opens a door as its direct code would, with the
+receptionist's extension logged as the opener; ``console`` shows each door's
+relay and its last opening. ``answer`` takes a ringing or queued call onto the
 receptionist's own phone and ``pickup`` takes the call ringing an extension:
 the receptionist's phone rings as one more callee of that call (a queued
 caller is offered to it as the queue offers a member), and when it answers the
@@ -24,6 +26,7 @@ from typing import Any
 
 from firmware.config import Config
 from firmware.engine.call import Call, Destination, Event
+from firmware.engine.features.door.service import Doors
 from firmware.engine.features.modes.service import ModeKeeper
 from firmware.engine.features.park.service import Park
 from firmware.engine.features.queues.service import Queues
@@ -31,9 +34,10 @@ from firmware.engine.features.queues.states import Waiting
 from firmware.engine.features.transfer.service import Transfer
 from firmware.engine.leg import Leg
 from firmware.engine.states import Dialing, Ringing
+from firmware.routing.door import How, OpenDoor, door_named
 from firmware.routing.modes import ForceMode, ReleaseMode
 
-COMMANDS = ("console", "park", "transfer", "mode", "answer", "pickup")
+COMMANDS = ("console", "park", "transfer", "mode", "answer", "pickup", "open_door")
 
 
 class Console:
@@ -46,6 +50,7 @@ class Console:
         park: Park,
         transfer: Transfer,
         modes: ModeKeeper,
+        doors: Doors,
         extension: Callable[[str, str], Destination],
         now: Callable[[], datetime],
     ) -> None:
@@ -55,6 +60,7 @@ class Console:
         self._park = park
         self._transfer = transfer
         self._modes = modes
+        self._doors = doors
         self._extension = extension
         self._now = now
 
@@ -70,6 +76,8 @@ class Console:
             return self.answer(request.get("record"), str(request.get("at", "")))
         if name == "pickup":
             return self.pick_up(str(request.get("extension", "")), str(request.get("at", "")))
+        if name == "open_door":
+            return self.open_door(str(request.get("door", "")), str(request.get("by", "")))
         return self.live()
 
     def live(self) -> dict[str, Any]:
@@ -94,6 +102,7 @@ class Console:
                 {"slot": slot, "record": call.record, "caller": call.caller}
                 for slot, call in sorted(self._park.parked.items())
             ],
+            "doors": self._doors.doors_now(),
         }
 
     def _extensions(self, calls: list[Call]) -> list[dict[str, Any]]:
@@ -187,6 +196,17 @@ class Console:
         else:
             return {"ok": False, "errors": [f"no mode {mode!r}"]}
         return {"ok": True, "mode": self._modes.describe(self._now())}
+
+    def open_door(self, door: str, by: str) -> dict[str, Any]:
+        """Opens ``door`` for the receptionist at extension ``by``: logged as theirs."""
+        config = self._config()
+        if config.extension(by) is None:
+            return {"ok": False, "errors": [f"{by!r} is no extension: who opens the door?"]}
+        if door_named(config, door) is None:
+            return {"ok": False, "errors": [f"no door {door!r}"]}
+        if not self._doors.open(OpenDoor(door, How.CONSOLE), by=by):
+            return {"ok": False, "errors": [f"door {door}: the relay failed"]}
+        return {"ok": True, "door": door}
 
     def answer(self, record: object, at: str) -> dict[str, Any]:
         """Rings ``at``'s phone for call ``record``, ringing or waiting in a queue."""

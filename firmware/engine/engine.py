@@ -257,6 +257,7 @@ class Engine:
             park=self.park,
             transfer=self.transfer,
             modes=self.modes,
+            doors=self.doors,
             extension=self.extension_destination,
             now=self.inbound.now,
         )

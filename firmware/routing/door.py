@@ -22,6 +22,7 @@ class How(StrEnum):
 
     DURING_CALL = "during_call"
     DIRECT_CODE = "direct_code"
+    CONSOLE = "console"
 
 
 @dataclass(frozen=True)

@@ -200,6 +200,22 @@ MIGRATIONS: list[str] = [
         queued_at TEXT NOT NULL
     )
     """,
+    # Doors opened from the operator console (firmware/engine/console.py) are logged too.
+    """
+    CREATE TABLE door_openings_new (
+        id INTEGER PRIMARY KEY,
+        opened_at TEXT NOT NULL,
+        door TEXT NOT NULL,
+        opened_by TEXT NOT NULL,
+        how TEXT NOT NULL CHECK (how IN ('during_call', 'direct_code', 'console')),
+        relay_ok INTEGER NOT NULL
+    );
+    INSERT INTO door_openings_new SELECT id, opened_at, door, opened_by, how, relay_ok
+        FROM door_openings;
+    DROP TABLE door_openings;
+    ALTER TABLE door_openings_new RENAME TO door_openings;
+    CREATE INDEX door_openings_door ON door_openings (door, opened_at)
+    """,
 ]
 
 

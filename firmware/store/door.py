@@ -27,3 +27,11 @@ class DoorLog:
             (limit,),
         )
         return [{**dict(row), "relay_ok": bool(row["relay_ok"])} for row in rows]
+
+    def last_per_door(self) -> dict[str, dict[str, Any]]:
+        """Each door's latest opening, for the operator console."""
+        rows = self._store.execute(
+            "SELECT opened_at, door, opened_by, how, relay_ok FROM door_openings "
+            "WHERE id IN (SELECT MAX(id) FROM door_openings GROUP BY door)"
+        )
+        return {row["door"]: {**dict(row), "relay_ok": bool(row["relay_ok"])} for row in rows}

@@ -19,6 +19,7 @@ from fastapi.responses import Response
 
 from firmware.store.analytics import DIMENSIONS, scenario_report
 from firmware.store.db import connect
+from firmware.store.service_level import service_levels
 from web_ui import charts, history
 from web_ui.context import snapshot_or_none, web_of
 from web_ui.deps import Admin
@@ -174,12 +175,16 @@ def calls(request: Request, viewer: Admin) -> Any:
         hours = history.per_hour(conn, chosen, zone)
         missed = history.missed_by_reason(conn, chosen)
         waits = history.queue_waits(conn, chosen)
+        levels = _service_levels(request, conn, chosen)
     drawn = [
         charts.stacked(
             "Calls per hour by outcome", [(f"{h:02}", dict(c)) for h, c in hours.items()]
         ),
         charts.bars("Missed calls by reason", missed),
         charts.bars("Queue waits", waits),
+        charts.percents(
+            "Service level per department", levels, "% of queued calls answered in time"
+        ),
     ]
     return web_of(request).render(
         request,
@@ -193,6 +198,21 @@ def calls(request: Request, viewer: Admin) -> Any:
         dispositions=history.DISPOSITIONS,
         problems=problems,
     )
+
+
+def _service_levels(
+    request: Request, conn: sqlite3.Connection, chosen: history.CallFilter
+) -> list[tuple[str, int | None]]:
+    """Each department with a queue: the whole percent of its queued callers answered
+    within its queue's service_level, over the days chosen (None: nobody queued)."""
+    snapshot = snapshot_or_none(request)
+    departments = snapshot.config.departments if snapshot else []
+    targets = {d.number: float(d.queue.service_level) for d in departments if d.queue.enabled}
+    found = service_levels(conn, targets, since=chosen.since, until=chosen.until)
+    return [
+        (number, None if level.percent is None else round(level.percent))
+        for number, level in found.items()
+    ]
 
 
 @router.get("/calls.csv")

@@ -117,3 +117,21 @@ class Doors:
 
     def status(self) -> list[dict[str, Any]]:
         return self.openings.recent()
+
+    def doors_now(self) -> list[dict[str, Any]]:
+        """Each configured door with its relay (open or not, until when) and its last
+        opening: what the operator console shows."""
+        last = self.openings.last_per_door()
+        found = []
+        for door in self._config().doors:
+            relay = self._relay(door.relay)
+            found.append(
+                {
+                    "name": door.name,
+                    "relay": door.relay,
+                    "working": relay is not None,
+                    "open": relay is not None and relay.is_open,
+                    "last": last.get(door.name),
+                }
+            )
+        return found
