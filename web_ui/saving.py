@@ -10,11 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from fastapi import HTTPException
+from tomlkit import TOMLDocument
+
 from firmware.config import Config, ConfigError
 from web_ui.accounts import Viewer
 from web_ui.config_file import Edit, StaleEditError
 from web_ui.context import Web, log
-from web_ui.forms import Problems, config_problems
+from web_ui.forms import Problems, config_problems, entries, index_of
 
 
 @dataclass(frozen=True)
@@ -49,3 +52,19 @@ def save(
         return Saved(config, f"Saved and applied: {what}.{note}")
     reasons = "; ".join(answer.get("errors", []))
     return Saved(config, f"Saved: {what}. The running box did not apply it yet ({reasons}).")
+
+
+def remove_entry(
+    web: Web, viewer: Viewer, *, version: str, table: str, key: str, value: str, what: str
+) -> Saved | Problems:
+    """Removes the ``[[table]]`` entry whose ``key`` is ``value`` from pbx.toml, as any
+    save does (validated, atomic, reloaded); 404 when there is none. ``what`` names the
+    entry to people ("trunk", "door")."""
+
+    def edit(document: TOMLDocument) -> None:
+        at = index_of(document, table, key, value)
+        if at is None:
+            raise HTTPException(404, f"no {what} {value}")
+        del entries(document, table)[at]
+
+    return save(web, viewer, version=version, edit=edit, prefix="", what=f"{what} {value} removed")

@@ -27,7 +27,7 @@ from web_ui.forms import (
     text,
     update,
 )
-from web_ui.saving import Saved, save
+from web_ui.saving import Saved, remove_entry, save
 
 router = APIRouter(prefix="/setup/employees")
 
@@ -172,20 +172,14 @@ async def _store(request: Request, viewer: Admin, *, editing: str | None) -> Any
 async def remove_employee(request: Request, number: str, viewer: Admin) -> Any:
     web = web_of(request)
     form = await request.form()
-
-    def edit(document: TOMLDocument) -> None:
-        index = index_of(document, "extensions", "number", number)
-        if index is None:
-            raise HTTPException(404, f"no employee with extension {number}")
-        del entries(document, "extensions")[index]
-
-    result = save(
+    result = remove_entry(
         web,
         viewer,
         version=text(form, "version"),
-        edit=edit,
-        prefix="",
-        what=f"employee {number} removed",
+        table="extensions",
+        key="number",
+        value=number,
+        what="employee",
     )
     if not isinstance(result, Saved):
         return _page(request, problems=result, status=422, editing=number)

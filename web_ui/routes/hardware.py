@@ -8,7 +8,6 @@ from typing import Any
 
 from fastapi import APIRouter, HTTPException, Request
 from pydantic import BaseModel
-from tomlkit import TOMLDocument
 
 from firmware.config import Config
 from firmware.config.espa import Espa
@@ -16,8 +15,8 @@ from firmware.config.hardware import Door, HoldMusic, PagingSettings
 from firmware.config.smdr import Smdr
 from web_ui.context import snapshot_or_none, web_of
 from web_ui.deps import Admin
-from web_ui.forms import entries, index_of, text
-from web_ui.saving import Saved, save
+from web_ui.forms import text
+from web_ui.saving import Saved, remove_entry
 from web_ui.section_pages import Place, SectionForm, entry_place, fresh, store
 from web_ui.sections import section_table, settings_of
 
@@ -125,20 +124,14 @@ async def _store_door(request: Request, viewer: Admin, name: str | None) -> Any:
 @router.post("/doors/{name}/delete")
 async def remove_door(request: Request, name: str, viewer: Admin) -> Any:
     posted = await request.form()
-
-    def edit(document: TOMLDocument) -> None:
-        at = index_of(document, "doors", "name", name)
-        if at is None:
-            raise HTTPException(404, f"no door {name}")
-        del entries(document, "doors")[at]
-
-    result = save(
+    result = remove_entry(
         web_of(request),
         viewer,
         version=text(posted, "version"),
-        edit=edit,
-        prefix="",
-        what=f"door {name} removed",
+        table="doors",
+        key="name",
+        value=name,
+        what="door",
     )
     if not isinstance(result, Saved):
         snapshot = snapshot_or_none(request)

@@ -7,14 +7,13 @@ from typing import Any
 
 from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
-from tomlkit import TOMLDocument
 
 from firmware.config import Config
 from firmware.config.schema import Trunk
 from web_ui.context import snapshot_or_none, web_of
 from web_ui.deps import Admin
-from web_ui.forms import entries, index_of, text
-from web_ui.saving import Saved, save
+from web_ui.forms import text
+from web_ui.saving import Saved, remove_entry
 from web_ui.section_pages import SectionForm, entry_place, fresh, store
 from web_ui.sections import settings_of
 
@@ -116,20 +115,14 @@ async def _store(request: Request, viewer: Admin, name: str | None) -> Any:
 @router.post("/{name}/delete")
 async def remove_trunk(request: Request, name: str, viewer: Admin) -> Any:
     form = await request.form()
-
-    def edit(document: TOMLDocument) -> None:
-        at = index_of(document, "trunks", "name", name)
-        if at is None:
-            raise HTTPException(404, f"no trunk {name}")
-        del entries(document, "trunks")[at]
-
-    result = save(
+    result = remove_entry(
         web_of(request),
         viewer,
         version=text(form, "version"),
-        edit=edit,
-        prefix="",
-        what=f"trunk {name} removed",
+        table="trunks",
+        key="name",
+        value=name,
+        what="trunk",
     )
     if not isinstance(result, Saved):
         snapshot = snapshot_or_none(request)
