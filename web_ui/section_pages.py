@@ -9,8 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
+from anyio import to_thread
 from fastapi import HTTPException, Request
 from starlette.datastructures import FormData
 from tomlkit import TOMLDocument
@@ -107,3 +108,23 @@ async def store(
 
 def fresh(settings: list[Setting], section: Any, **form: Any) -> SectionForm:
     return SectionForm(settings=settings, values=shown(section, settings), **form)
+
+
+class PageBuilder(Protocol):
+    """Renders a schema-made page; it may ask the engine, so it runs off the event loop."""
+
+    def __call__(
+        self, request: Request, form: SectionForm | None, *, flash: str | None, status: int
+    ) -> Any: ...
+
+
+async def page_off_loop(
+    build: PageBuilder,
+    request: Request,
+    form: SectionForm | None = None,
+    *,
+    flash: str | None = None,
+    status: int = 200,
+) -> Any:
+    """The page ``build`` renders, built off the event loop: the engine may be slow to answer."""
+    return await to_thread.run_sync(lambda: build(request, form, flash=flash, status=status))

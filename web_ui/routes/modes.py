@@ -16,7 +16,7 @@ from firmware.config.inbound import Modes
 from web_ui.context import log, snapshot_or_none, web_of
 from web_ui.deps import Admin
 from web_ui.forms import Problems, text
-from web_ui.section_pages import Place, SectionForm, fresh, store
+from web_ui.section_pages import Place, SectionForm, fresh, page_off_loop, store
 from web_ui.sections import Keys, section_table, settings_of
 
 router = APIRouter(prefix="/setup/modes")
@@ -88,8 +88,7 @@ async def _page(
     flash: str | None = None,
     status: int = 200,
 ) -> Any:
-    """The page, built off the event loop: it asks the engine, which may be slow to answer."""
-    return await to_thread.run_sync(lambda: _built(request, form, flash=flash, status=status))
+    return await page_off_loop(_built, request, form, flash=flash, status=status)
 
 
 @router.get("")

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from anyio import to_thread
 from fastapi import APIRouter, HTTPException, Request
 
 from firmware.config import Config
@@ -14,7 +13,7 @@ from web_ui.context import snapshot_or_none, web_of
 from web_ui.deps import Admin
 from web_ui.forms import text
 from web_ui.saving import Saved, remove_entry
-from web_ui.section_pages import SectionForm, entry_place, fresh, store
+from web_ui.section_pages import SectionForm, entry_place, fresh, page_off_loop, store
 from web_ui.sections import settings_of
 
 router = APIRouter(prefix="/setup/trunks")
@@ -69,8 +68,7 @@ async def _page(
     flash: str | None = None,
     status: int = 200,
 ) -> Any:
-    """The page, built off the event loop: it asks the engine, which may be slow to answer."""
-    return await to_thread.run_sync(lambda: _built(request, form, flash=flash, status=status))
+    return await page_off_loop(_built, request, form, flash=flash, status=status)
 
 
 @router.get("")
